@@ -1,0 +1,23 @@
+import { defineConfig } from "vitest/config"
+
+const packages = ["core", "probe", "scheduler", "zk-migrate", "plugins", "ui"]
+
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["source"] } },
+  test: {
+    globalSetup: ["./test/globalSetup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    coverage: {
+      provider: "v8",
+      include: ["packages/*/src/**/*.ts"],
+      reporter: ["text-summary", "json-summary"],
+      reportsDirectory: "coverage"
+    },
+    projects: packages.map((name) => ({
+      extends: true,
+      test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] }
+    }))
+  }
+})
