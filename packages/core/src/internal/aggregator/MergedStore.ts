@@ -1,0 +1,159 @@
+import { defaultMaxSamples, mergeNode } from "../../Merge.js"
+import type { MergedReport, ProbeSummary } from "../../MergedReport.js"
+import type { NodeChange, ProbeState } from "../../ProbeState.js"
+import type { Node } from "../../Report.js"
+
+const emptyNodes: ReadonlyMap<string, Node> = new Map()
+
+/** What applying one probe's changes did to the merged report. */
+export interface MergeOutcome {
+  readonly topologies: ReadonlySet<string>
+  readonly changed: number
+  /** Nodes that could not be added because their topology is at its cap. */
+  readonly dropped: number
+}
+
+/**
+ * The merged report kept incrementally: a node is re-merged only when a probe that reports it changes it,
+ * so ingesting one probe's report costs what that report holds, not what all probes hold.
+ */
+export class MergedStore implements MergedReport {
+  readonly topologies = new Map<string, Map<string, Node>>()
+  readonly probes = new Map<string, ProbeSummary>()
+  private readonly states = new Map<string, ProbeState>()
+  /** Which probes report each node; a string for the common single-owner case. */
+  private readonly owners = new Map<string, Map<string, string | Array<string>>>()
+  private readonly generations = new Map<string, number>()
+  droppedTotal = 0
+
+  constructor(
+    private readonly maxNodesPerTopology: number,
+    private readonly maxSamples: number = defaultMaxSamples
+  ) {}
+
+  generation(topology: string): number {
+    return this.generations.get(topology) ?? 0
+  }
+
+  nodes(topology: string): ReadonlyMap<string, Node> {
+    return this.topologies.get(topology) ?? emptyNodes
+  }
+
+  node(id: string, topology?: string): Node | undefined {
+    if (topology !== undefined) return this.topologies.get(topology)?.get(id)
+    for (const byId of this.topologies.values()) {
+      const found = byId.get(id)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+
+  state(probeId: string): ProbeState | undefined {
+    return this.states.get(probeId)
+  }
+
+  nodeCount(): number {
+    let n = 0
+    for (const byId of this.topologies.values()) n += byId.size
+    return n
+  }
+
+  /** Replaces a probe's state and re-merges the nodes it changed. */
+  apply(state: ProbeState, changes: ReadonlyArray<NodeChange>, now: number): MergeOutcome {
+    this.states.set(state.probeId, state)
+    this.probes.set(state.probeId, {
+      probeId: state.probeId,
+      hostname: state.hostname,
+      seq: state.seq,
+      lastSeen: now,
+      reportTimestamp: state.reportTimestamp,
+      intervalMs: state.intervalMs,
+      nodeCount: state.nodeCount,
+      health: state.health
+    })
+    return this.applyChanges(state.probeId, changes)
+  }
+
+  /** Forgets a probe and everything only it reported. */
+  remove(probeId: string): MergeOutcome {
+    const state = this.states.get(probeId)
+    if (state === undefined) return { topologies: new Set(), changed: 0, dropped: 0 }
+    const changes: Array<NodeChange> = []
+    for (const [topology, byId] of state.topologies) {
+      for (const id of byId.keys()) changes.push({ topology, id, node: undefined })
+    }
+    this.states.delete(probeId)
+    this.probes.delete(probeId)
+    return this.applyChanges(probeId, changes)
+  }
+
+  private applyChanges(probeId: string, changes: ReadonlyArray<NodeChange>): MergeOutcome {
+    const touched = new Set<string>()
+    let dropped = 0
+    for (const change of changes) {
+      let owners = this.owners.get(change.topology)
+      if (owners === undefined) {
+        owners = new Map()
+        this.owners.set(change.topology, owners)
+      }
+      let merged = this.topologies.get(change.topology)
+      if (merged === undefined) {
+        merged = new Map()
+        this.topologies.set(change.topology, merged)
+      }
+      const current = owners.get(change.id)
+      const next = change.node === undefined ? withoutOwner(current, probeId) : withOwner(current, probeId)
+      if (next === undefined) {
+        owners.delete(change.id)
+        if (merged.delete(change.id)) touched.add(change.topology)
+        continue
+      }
+      if (current === undefined && merged.size >= this.maxNodesPerTopology) {
+        dropped++
+        continue
+      }
+      owners.set(change.id, next)
+      const node = this.mergeOwners(change.topology, change.id, next)
+      if (node !== undefined) {
+        merged.set(change.id, node)
+        touched.add(change.topology)
+      }
+    }
+    for (const topology of touched) {
+      this.generations.set(topology, (this.generations.get(topology) ?? 0) + 1)
+      if (this.topologies.get(topology)?.size === 0) {
+        this.topologies.delete(topology)
+        this.owners.delete(topology)
+      }
+    }
+    this.droppedTotal += dropped
+    return { topologies: touched, changed: changes.length, dropped }
+  }
+
+  private mergeOwners(topology: string, id: string, owners: string | ReadonlyArray<string>): Node | undefined {
+    if (typeof owners === "string") return this.states.get(owners)?.topologies.get(topology)?.get(id)
+    let out: Node | undefined
+    for (const owner of owners) {
+      const node = this.states.get(owner)?.topologies.get(topology)?.get(id)
+      if (node === undefined) continue
+      out = out === undefined ? node : mergeNode(out, node, this.maxSamples)
+    }
+    return out
+  }
+}
+
+const withOwner = (current: string | Array<string> | undefined, probeId: string): string | Array<string> => {
+  if (current === undefined || current === probeId) return probeId
+  if (typeof current === "string") return [current, probeId].sort()
+  return current.includes(probeId) ? current : [...current, probeId].sort()
+}
+
+const withoutOwner = (
+  current: string | Array<string> | undefined,
+  probeId: string
+): string | Array<string> | undefined => {
+  if (current === undefined || current === probeId) return undefined
+  if (typeof current === "string") return current
+  const rest = current.filter((owner) => owner !== probeId)
+  return rest.length === 1 ? rest[0] : rest
+}
