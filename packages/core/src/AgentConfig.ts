@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { ControlDescription } from "./NodeDetails.js"
 
 /**
  * One collector's settings.
@@ -110,8 +111,8 @@ export const RegisterRequest = Schema.Struct({
   version: Schema.String,
   /** Collector names the probe has. */
   collectors: Schema.optionalKey(Schema.Array(Schema.String)),
-  /** Control ids the probe can execute. */
-  controls: Schema.optionalKey(Schema.Array(Schema.String))
+  /** The controls the probe can execute (nodes name them by id in `controls`). */
+  controls: Schema.optionalKey(Schema.Array(ControlDescription))
 })
 
 /**

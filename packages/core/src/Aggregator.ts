@@ -83,6 +83,8 @@ export interface AggregatorShape {
   readonly probes: () => ReadonlyArray<ProbeSummary>
   /** The state the app holds for one probe. */
   readonly probeState: (probeId: string) => ProbeState.ProbeState | undefined
+  /** The probes that report a node (the ones that can run controls on it). */
+  readonly ownersOf: (topology: string, id: string) => ReadonlyArray<string>
   /** The next sequence number the app expects from a probe, or null when it needs a full report. */
   readonly expectedSeq: (probeId: string) => number | null
   /** Forgets a probe and the nodes only it reported. */
@@ -195,6 +197,7 @@ export const make = Effect.fnUntraced(function* (options: Partial<AggregatorOpti
     report: store,
     probes: () => [...store.probes.values()],
     probeState: (probeId) => store.state(probeId),
+    ownersOf: (topology, id) => store.ownersOf(topology, id),
     expectedSeq: (probeId) => {
       const state = store.state(probeId)
       return state === undefined ? null : state.seq + 1

@@ -48,6 +48,12 @@ export class MergedStore implements MergedReport {
     return undefined
   }
 
+  /** The probes that report a node. */
+  ownersOf(topology: string, id: string): ReadonlyArray<string> {
+    const owners = this.owners.get(topology)?.get(id)
+    return owners === undefined ? [] : typeof owners === "string" ? [owners] : owners
+  }
+
   state(probeId: string): ProbeState | undefined {
     return this.states.get(probeId)
   }

@@ -1,0 +1,21 @@
+/**
+ * The parts of the host that come from optional packages: the web UI's static assets and the embedded
+ * probe. Each is loaded only when installed, so the app server runs with what exists.
+ */
+import type { AppServer, AppServerConfig } from "@orchestrator/core"
+import { Layer } from "effect"
+
+/** The folder of the built web UI, when `@orchestrator/ui` is installed and built. */
+export const uiAssets = async (): Promise<string | undefined> => {
+  try {
+    const ui = (await import("@orchestrator/ui")) as { assetsDir?: string }
+    return ui.assetsDir
+  } catch {
+    return undefined
+  }
+}
+
+/** A probe of this host publishing to the app server, when `@orchestrator/probe` is installed. */
+export const embeddedProbe = async (
+  _config: AppServerConfig.AppServerConfig
+): Promise<Layer.Layer<never, never, AppServer.AppServer>> => Layer.empty

@@ -1,0 +1,225 @@
+import type { WebSocket } from "ws"
+import { decodeClientMessage, type ServerMessage } from "../../ClientProtocol.js"
+import { formatDecodeFailure } from "../schemaError.js"
+import type { RenderedView, ViewDelta, ViewFilters } from "../../views/View.js"
+import type { ControlHub, PipeClient } from "./ControlHub.js"
+
+/** What the hub needs to render views: the (cached, shared) renderer and the diff. */
+export interface ViewSource {
+  /** Renders a view with filters; throws an Error with a message for an unknown view. */
+  render(view: string, filters: ViewFilters): RenderedView
+  diff(previous: RenderedView, next: RenderedView): ViewDelta
+}
+
+interface Group {
+  readonly view: string
+  readonly filters: ViewFilters
+  last: RenderedView
+  readonly clients: Set<Client>
+}
+
+class Client implements PipeClient {
+  alive = true
+  group: Group | undefined
+  constructor(
+    readonly socket: WebSocket,
+    private readonly hub: ClientHub
+  ) {}
+  send(message: ServerMessage): void {
+    this.hub.sendRaw(this, JSON.stringify(message))
+  }
+}
+
+const isEmpty = (d: ViewDelta) =>
+  d.add.length + d.update.length + d.remove.length + d.addEdges.length + d.updateEdges.length + d.removeEdges.length ===
+  0
+
+/** Stable key of a view subscription: clients with the same key share one rendering and one delta. */
+const groupKey = (view: string, filters: ViewFilters): string =>
+  `${view}\u0000${JSON.stringify(filters, Object.keys(filters).sort())}`
+
+/**
+ * The UI WebSocket clients: subscriptions grouped by (view, filters) so each view is rendered and diffed
+ * once per change and the same serialized delta goes to every subscriber; slow clients are dropped.
+ */
+export class ClientHub {
+  private readonly clients = new Set<Client>()
+  private readonly groups = new Map<string, Group>()
+  private flushTimer: NodeJS.Timeout | undefined
+  private readonly heartbeat: NodeJS.Timeout
+  droppedSlow = 0
+  deltasSent = 0
+  lastFlushMs = 0
+
+  constructor(
+    private readonly views: ViewSource,
+    private readonly controls: ControlHub,
+    private readonly options: {
+      readonly flushIntervalMs: number
+      readonly maxBufferedBytes: number
+      readonly pingIntervalMs: number
+      readonly maxClients: number
+    }
+  ) {
+    this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs)
+    this.heartbeat.unref()
+  }
+
+  /** How many clients are connected. */
+  get size(): number {
+    return this.clients.size
+  }
+
+  /** How many distinct subscriptions are rendered. */
+  get groupCount(): number {
+    return this.groups.size
+  }
+
+  /** Adopts a client socket; returns false (and closes it) when the hub is full. */
+  attach(socket: WebSocket, canMutate: boolean): boolean {
+    if (this.clients.size >= this.options.maxClients) {
+      socket.close(1013, "too many clients")
+      return false
+    }
+    const client = new Client(socket, this)
+    this.clients.add(client)
+    socket.on("pong", () => {
+      client.alive = true
+    })
+    socket.on("message", (data, isBinary) => this.onMessage(client, isBinary ? undefined : data.toString(), canMutate))
+    socket.on("close", () => this.detach(client))
+    socket.on("error", () => this.detach(client))
+    return true
+  }
+
+  /** Called when the merged report changed: renders and sends deltas after a short coalescing window. */
+  changed(): void {
+    if (this.flushTimer !== undefined || this.groups.size === 0) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined
+      this.flush()
+    }, this.options.flushIntervalMs)
+  }
+
+  /** Renders every subscribed view now and sends the deltas. */
+  flush(): void {
+    const started = performance.now()
+    for (const group of this.groups.values()) {
+      let next: RenderedView
+      try {
+        next = this.views.render(group.view, group.filters)
+      } catch {
+        continue
+      }
+      const delta = this.views.diff(group.last, next)
+      group.last = next
+      if (isEmpty(delta)) continue
+      const text = JSON.stringify({ type: "delta", view: group.view, renderedAt: next.renderedAt, delta })
+      for (const client of group.clients) this.sendRaw(client, text)
+      this.deltasSent += group.clients.size
+    }
+    this.lastFlushMs = performance.now() - started
+  }
+
+  /** Closes every client. */
+  close(): void {
+    clearInterval(this.heartbeat)
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
+    for (const client of this.clients) client.socket.close(1001, "app server shutting down")
+    this.clients.clear()
+    this.groups.clear()
+  }
+
+  /** Sends pre-serialized text, dropping the client when its send buffer is over the limit. */
+  sendRaw(client: Client, text: string): void {
+    const socket = client.socket
+    if (socket.readyState !== socket.OPEN) return
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.droppedSlow++
+      socket.terminate()
+      this.detach(client)
+      return
+    }
+    socket.send(text)
+  }
+
+  private onMessage(client: Client, text: string | undefined, canMutate: boolean): void {
+    if (text === undefined) return client.send({ type: "error", code: "binary", message: "send JSON text frames" })
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (error) {
+      return client.send({ type: "error", code: "malformed_json", message: (error as Error).message })
+    }
+    const decoded = decodeClientMessage(parsed)
+    if (decoded._tag === "Failure") {
+      return client.send({ type: "error", code: "bad_message", message: formatDecodeFailure(decoded) })
+    }
+    const msg = decoded.value
+    switch (msg.type) {
+      case "ping":
+        return client.send(msg.id === undefined ? { type: "pong" } : { type: "pong", id: msg.id })
+      case "subscribe":
+        return this.subscribe(client, msg.view, msg.filters ?? {})
+      case "unsubscribe":
+        return this.leaveGroup(client)
+      case "pipe.attach":
+        if (!this.controls.attachPipe(msg.pipeId, client)) {
+          client.send({ type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" })
+        }
+        return
+      default:
+        if (!canMutate) {
+          return client.send({ type: "error", code: "forbidden", message: "controls are disabled for this client" })
+        }
+        if (!this.controls.toPipe(msg)) client.send({ type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" })
+    }
+  }
+
+  private subscribe(client: Client, view: string, filters: ViewFilters): void {
+    this.leaveGroup(client)
+    const key = groupKey(view, filters)
+    let group = this.groups.get(key)
+    if (group === undefined) {
+      let rendered: RenderedView
+      try {
+        rendered = this.views.render(view, filters)
+      } catch (error) {
+        return client.send({ type: "error", code: "unknown_view", message: (error as Error).message })
+      }
+      group = { view, filters, last: rendered, clients: new Set() }
+      this.groups.set(key, group)
+    }
+    group.clients.add(client)
+    client.group = group
+    client.send({ type: "snapshot", view: group.last })
+  }
+
+  private leaveGroup(client: Client): void {
+    const group = client.group
+    if (group === undefined) return
+    group.clients.delete(client)
+    client.group = undefined
+    if (group.clients.size === 0) {
+      for (const [key, g] of this.groups) if (g === group) this.groups.delete(key)
+    }
+  }
+
+  private detach(client: Client): void {
+    if (!this.clients.delete(client)) return
+    this.leaveGroup(client)
+    this.controls.detachClient(client)
+  }
+
+  private ping(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate()
+        this.detach(client)
+        continue
+      }
+      client.alive = false
+      client.socket.ping()
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Schema } from "effect"
+import { Report } from "../../../Report.js"
+import type { AppContext } from "../AppContext.js"
+import { parseJson, readBody } from "../Body.js"
+import { HttpError, sendJson } from "../HttpError.js"
+import type { Route } from "../Router.js"
+import { decodeValue } from "./decode.js"
+
+/** The answer to a report: accepted, a harmless duplicate, or a request for a full report. */
+export const IngestResponse = Schema.Struct({
+  status: Schema.Literals(["accepted", "duplicate", "resync"]),
+  seq: Schema.NullOr(Schema.Int),
+  expectedSeq: Schema.NullOr(Schema.Int),
+  reason: Schema.optionalKey(Schema.String)
+})
+
+/** `POST /api/v1/reports`: JSON or gzip-compressed JSON, full or delta. */
+export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
+  {
+    method: "POST",
+    path: "/api/v1/reports",
+    summary:
+      "Publish a report (JSON, optionally Content-Encoding: gzip). Full reports replace the probe's state; " +
+      "deltas patch it; a delta out of sequence is answered 409 with status resync",
+    tag: "reports",
+    requestSchema: Report,
+    responseSchema: IngestResponse,
+    handle: async ({ req, res }) => {
+      const body = await readBody(req, app.config.maxBodyBytes, app.config.bodyTimeoutMs).catch((error: unknown) => {
+        app.metrics.reports.inc({ result: "rejected" })
+        throw error
+      })
+      const receivedBytes = Number(req.headers["content-length"] ?? body.length)
+      app.metrics.reportBytes.observe(receivedBytes)
+      const started = performance.now()
+      let report: Report
+      try {
+        report = decodeValue(Report, parseJson(body))
+      } catch (error) {
+        app.metrics.reports.inc({ result: "rejected" })
+        throw error
+      }
+      if (!app.agents.has(report.probeId)) {
+        app.metrics.reports.inc({ result: "rejected" })
+        throw new HttpError(
+          404,
+          "unknown_agent",
+          `unknown agent "${report.probeId}": register first with POST /api/v1/agents/register`,
+          { agentId: report.probeId }
+        )
+      }
+      const result = await app.run(app.aggregator.ingest(report))
+      app.metrics.ingestSeconds.observe((performance.now() - started) / 1000)
+      switch (result._tag) {
+        case "Accepted":
+          app.metrics.reports.inc({ result: "accepted" })
+          app.agents.reported(report.probeId, Date.now())
+          app.recordSeries(report, receivedBytes)
+          return sendJson(res, 200, { status: "accepted", seq: result.seq, expectedSeq: result.seq + 1 })
+        case "Duplicate":
+          app.metrics.reports.inc({ result: "duplicate" })
+          return sendJson(res, 200, { status: "duplicate", seq: result.seq, expectedSeq: result.seq + 1 })
+        case "ResyncRequired":
+          app.metrics.reports.inc({ result: "resync" })
+          return sendJson(res, 409, {
+            status: "resync",
+            seq: null,
+            expectedSeq: result.expectedSeq,
+            reason: `${result.reason}; send a full report`
+          })
+      }
+    }
+  }
+]
