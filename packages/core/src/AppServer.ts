@@ -213,6 +213,7 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs,
     keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4))),
     maxHeaderSize: 64 * 1024
   })
   const handler = makeHttpHandler(app, router)
