@@ -71,7 +71,8 @@ export class AgentRegistry {
   register(request: RegisterRequest, now: number): { agentId: string; config: AgentConfig } | TooManyAgents {
     const agentId = request.agentId ?? randomUUID()
     const existing = this.agents.get(agentId)
-    if (existing === undefined && this.agents.size >= this.maxAgents) return new TooManyAgents({ limit: this.maxAgents })
+    if (existing === undefined && this.agents.size >= this.maxAgents)
+      return new TooManyAgents({ limit: this.maxAgents })
     const config = existing?.config ?? this.defaults
     this.agents.set(agentId, {
       config,

@@ -186,10 +186,15 @@ export const fromArgs = (
   for (const [flag, value, name] of pairs) {
     const { key, kind } = flagToKey[flag]!
     if (kind === "string") out[key] = value
-    else if (kind === "list") out[key] = value.split(",").map((s) => s.trim()).filter((s) => s !== "")
+    else if (kind === "list")
+      out[key] = value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
     else if (kind === "int") {
       const n = Number(value)
-      if (!Number.isInteger(n)) return new ConfigError({ setting: name, reason: `expects a whole number, got "${value}"` })
+      if (!Number.isInteger(n))
+        return new ConfigError({ setting: name, reason: `expects a whole number, got "${value}"` })
       out[key] = n
     } else {
       const ms = parseDuration(value)

@@ -47,7 +47,11 @@ export const ServerMessage = Schema.Union([
   Schema.Struct({ type: Schema.Literal("pong"), id: Schema.optionalKey(Schema.String) }),
   Schema.Struct({ type: Schema.Literal("error"), code: Schema.String, message: Schema.String }),
   Schema.Struct({ type: Schema.Literal("pipe.output"), pipeId: Schema.String, data: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("pipe.closed"), pipeId: Schema.String, reason: Schema.optionalKey(Schema.String) })
+  Schema.Struct({
+    type: Schema.Literal("pipe.closed"),
+    pipeId: Schema.String,
+    reason: Schema.optionalKey(Schema.String)
+  })
 ])
 
 /**

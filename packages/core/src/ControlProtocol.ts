@@ -91,7 +91,11 @@ export type AppToProbe = typeof AppToProbe.Type
 export const ProbeToApp = Schema.Union([
   Schema.Struct({ type: Schema.Literal("control.result"), result: ControlResult }),
   Schema.Struct({ type: Schema.Literal("pipe.output"), ...PipeData.fields }),
-  Schema.Struct({ type: Schema.Literal("pipe.closed"), pipeId: Schema.String, reason: Schema.optionalKey(Schema.String) })
+  Schema.Struct({
+    type: Schema.Literal("pipe.closed"),
+    pipeId: Schema.String,
+    reason: Schema.optionalKey(Schema.String)
+  })
 ])
 
 /**

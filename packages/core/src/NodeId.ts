@@ -62,12 +62,7 @@ export interface EndpointAddress {
  * @since 0.1.0
  * @category constructors
  */
-export const endpointId = (
-  hostId: string,
-  address: string,
-  port: number,
-  protocol: "tcp" | "udp" = "tcp"
-): string => {
+export const endpointId = (hostId: string, address: string, port: number, protocol: "tcp" | "udp" = "tcp"): string => {
   const scope = isHostLocalAddress(address) ? hostId : ""
   return `${scope};${address};${port}${protocol === "udp" ? ";udp" : ""}`
 }

@@ -51,7 +51,9 @@ describe("Aggregator", () => {
   it.effect("drops nodes over the cap and counts them", () =>
     Effect.gen(function* () {
       const { shape } = yield* Aggregator.make({ maxNodesPerTopology: 2 })
-      const result = yield* shape.ingest(fullReport("p", 0, [container("a", "1"), container("b", "2"), container("c", "3")]))
+      const result = yield* shape.ingest(
+        fullReport("p", 0, [container("a", "1"), container("b", "2"), container("c", "3")])
+      )
       expect(result).toEqual({ _tag: "Accepted", seq: 0, changed: 3, dropped: 1 })
       expect(shape.report.nodes("containers").size).toBe(2)
       expect(shape.stats().nodesDropped).toBe(1)

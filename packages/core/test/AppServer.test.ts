@@ -11,7 +11,13 @@ const register = (app: App, agentId: string, extra: Record<string, unknown> = {}
 describe("AppServer", () => {
   let app: App
   beforeAll(async () => {
-    app = await createApp({ port: 0, deltaIntervalMs: 10, maxBodyBytes: 64 * 1024, bodyTimeoutMs: 500, headersTimeoutMs: 400 })
+    app = await createApp({
+      port: 0,
+      deltaIntervalMs: 10,
+      maxBodyBytes: 64 * 1024,
+      bodyTimeoutMs: 500,
+      headersTimeoutMs: 400
+    })
   })
   afterAll(() => app.close())
 
@@ -72,16 +78,23 @@ describe("AppServer", () => {
   describe("reports", () => {
     it("accepts JSON and gzip reports, applies deltas and asks for a resync on a gap", async () => {
       await register(app, "p1")
-      expect((await publish(app.url, fullReport("p1", 0, [container("c1", "web"), container("c2", "db")]))).body).toEqual(
-        { status: "accepted", seq: 0, expectedSeq: 1 }
-      )
+      expect(
+        (await publish(app.url, fullReport("p1", 0, [container("c1", "web"), container("c2", "db")]))).body
+      ).toEqual({ status: "accepted", seq: 0, expectedSeq: 1 })
       const gz = await fetch(`${app.url}/api/v1/reports`, {
         method: "POST",
         headers: { "content-type": "application/json", "content-encoding": "gzip" },
-        body: gzipSync(JSON.stringify(deltaReport("p1", 1, [container("c3", "cache")], [{ topology: "containers", id: "c2" }])))
+        body: gzipSync(
+          JSON.stringify(deltaReport("p1", 1, [container("c3", "cache")], [{ topology: "containers", id: "c2" }]))
+        )
       })
       expect(gz.status).toBe(200)
-      expect(app.aggregator.topology("containers").nodes.map((n) => n.label).sort()).toEqual(["cache", "web"])
+      expect(
+        app.aggregator
+          .topology("containers")
+          .nodes.map((n) => n.label)
+          .sort()
+      ).toEqual(["cache", "web"])
       expect(await publish(app.url, deltaReport("p1", 5, [container("c9", "late")]))).toMatchObject({
         status: 409,
         body: { status: "resync", expectedSeq: 2, reason: "delta seq 5 does not follow 1; send a full report" }
@@ -91,7 +104,12 @@ describe("AppServer", () => {
         seq: 1,
         expectedSeq: 2
       })
-      expect(app.aggregator.topology("containers").nodes.map((n) => n.label).sort()).toEqual(["cache", "web"])
+      expect(
+        app.aggregator
+          .topology("containers")
+          .nodes.map((n) => n.label)
+          .sort()
+      ).toEqual(["cache", "web"])
       expect((await post(`${app.url}/api/v1/agents/heartbeat/p1`, {})).body).toEqual({
         ok: true,
         configVersion: 1,
@@ -109,7 +127,12 @@ describe("AppServer", () => {
       const broken = { ...fullReport("p2", 1, []), topologies: { containers: { nodes: { x: { id: "x" } } } } }
       expect(await post(`${app.url}/api/v1/reports`, broken)).toMatchObject({
         status: 422,
-        body: { error: { code: "invalid_body", message: 'Missing key at ["topologies"]["containers"]["nodes"]["x"]["topology"]' } }
+        body: {
+          error: {
+            code: "invalid_body",
+            message: 'Missing key at ["topologies"]["containers"]["nodes"]["x"]["topology"]'
+          }
+        }
       })
       const badGzip = await fetch(`${app.url}/api/v1/reports`, {
         method: "POST",
@@ -299,9 +322,17 @@ describe("AppServer", () => {
         data: Buffer.from("hello\n").toString("base64")
       })
       ui.send({ type: "pipe.input", pipeId: "pipe-1", data: "bHM=" })
-      expect(await probe.next((m) => m.type === "pipe.input")).toEqual({ type: "pipe.input", pipeId: "pipe-1", data: "bHM=" })
+      expect(await probe.next((m) => m.type === "pipe.input")).toEqual({
+        type: "pipe.input",
+        pipeId: "pipe-1",
+        data: "bHM="
+      })
       probe.send({ type: "pipe.closed", pipeId: "pipe-1", reason: "exited" })
-      expect(await ui.next((m) => m.type === "pipe.closed")).toEqual({ type: "pipe.closed", pipeId: "pipe-1", reason: "exited" })
+      expect(await ui.next((m) => m.type === "pipe.closed")).toEqual({
+        type: "pipe.closed",
+        pipeId: "pipe-1",
+        reason: "exited"
+      })
       ui.close()
       probe.close()
     })

@@ -8,9 +8,11 @@ const sameId = node(fc.constant("n"))
 
 describe("Merge", () => {
   it("node merge is commutative", () => {
-    fc.assert(fc.property(sameId, sameId, (a, b) => {
-      expect(mergeNode(a, b)).toEqual(mergeNode(b, a))
-    }))
+    fc.assert(
+      fc.property(sameId, sameId, (a, b) => {
+        expect(mergeNode(a, b)).toEqual(mergeNode(b, a))
+      })
+    )
   })
 
   it("node merge is associative", () => {
@@ -22,9 +24,11 @@ describe("Merge", () => {
   })
 
   it("node merge is idempotent on canonical nodes", () => {
-    fc.assert(fc.property(sameId, (a) => {
-      expect(mergeNode(a, a)).toEqual(a)
-    }))
+    fc.assert(
+      fc.property(sameId, (a) => {
+        expect(mergeNode(a, a)).toEqual(a)
+      })
+    )
   })
 
   it("topology merge is associative, commutative and idempotent", () => {
@@ -38,8 +42,12 @@ describe("Merge", () => {
   })
 
   it("keeps the newest latest value and breaks timestamp ties by value", () => {
-    const a = makeNode("hosts", "h", { latest: { os: { value: "linux", timestamp: 2 }, k: { value: "a", timestamp: 5 } } })
-    const b = makeNode("hosts", "h", { latest: { os: { value: "bsd", timestamp: 1 }, k: { value: "b", timestamp: 5 } } })
+    const a = makeNode("hosts", "h", {
+      latest: { os: { value: "linux", timestamp: 2 }, k: { value: "a", timestamp: 5 } }
+    })
+    const b = makeNode("hosts", "h", {
+      latest: { os: { value: "bsd", timestamp: 1 }, k: { value: "b", timestamp: 5 } }
+    })
     expect(mergeNode(a, b).latest).toEqual({ os: { value: "linux", timestamp: 2 }, k: { value: "b", timestamp: 5 } })
   })
 

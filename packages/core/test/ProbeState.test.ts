@@ -27,7 +27,10 @@ describe("ProbeState.apply", () => {
   it("patches with the next delta, applying tombstones, without mutating the previous state", () => {
     const first = apply(undefined, fullReport("p", 0, [container("a", "web"), container("b", "db")]))
     if (first._tag !== "Applied") throw new Error("expected Applied")
-    const next = apply(first.state, deltaReport("p", 1, [container("c", "cache")], [{ topology: "containers", id: "b" }]))
+    const next = apply(
+      first.state,
+      deltaReport("p", 1, [container("c", "cache")], [{ topology: "containers", id: "b" }])
+    )
     if (next._tag !== "Applied") throw new Error("expected Applied")
     expect([...next.state.topologies.get("containers")!.keys()].sort()).toEqual(["a", "c"])
     expect([...first.state.topologies.get("containers")!.keys()].sort()).toEqual(["a", "b"])

@@ -3,6 +3,7 @@ import { decodeClientMessage, type ServerMessage } from "../../ClientProtocol.js
 import { formatDecodeFailure } from "../schemaError.js"
 import type { RenderedView, ViewDelta, ViewFilters } from "../../views/View.js"
 import type { ControlHub, PipeClient } from "./ControlHub.js"
+import { HttpError } from "./HttpError.js"
 
 /** What the hub needs to render views: the (cached, shared) renderer and the diff. */
 export interface ViewSource {
@@ -144,39 +145,45 @@ export class ClientHub {
   }
 
   private onMessage(client: Client, text: string | undefined, canMutate: boolean): void {
-    if (text === undefined) return client.send({ type: "error", code: "binary", message: "send JSON text frames" })
+    const reply = this.reply(client, text, canMutate)
+    if (reply !== undefined) client.send(reply)
+  }
+
+  /** Handles one client message and returns the answer to send, if any. */
+  private reply(client: Client, text: string | undefined, canMutate: boolean): ServerMessage | undefined {
+    if (text === undefined) return { type: "error", code: "binary", message: "send JSON text frames" }
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
     } catch (error) {
-      return client.send({ type: "error", code: "malformed_json", message: (error as Error).message })
+      return { type: "error", code: "malformed_json", message: (error as Error).message }
     }
     const decoded = decodeClientMessage(parsed)
     if (decoded._tag === "Failure") {
-      return client.send({ type: "error", code: "bad_message", message: formatDecodeFailure(decoded) })
+      return { type: "error", code: "bad_message", message: formatDecodeFailure(decoded) }
     }
     const msg = decoded.value
     switch (msg.type) {
       case "ping":
-        return client.send(msg.id === undefined ? { type: "pong" } : { type: "pong", id: msg.id })
+        return msg.id === undefined ? { type: "pong" } : { type: "pong", id: msg.id }
       case "subscribe":
         return this.subscribe(client, msg.view, msg.filters ?? {})
       case "unsubscribe":
-        return this.leaveGroup(client)
+        this.leaveGroup(client)
+        return undefined
       case "pipe.attach":
-        if (!this.controls.attachPipe(msg.pipeId, client)) {
-          client.send({ type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" })
-        }
-        return
+        return this.controls.attachPipe(msg.pipeId, client)
+          ? undefined
+          : { type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" }
       default:
-        if (!canMutate) {
-          return client.send({ type: "error", code: "forbidden", message: "controls are disabled for this client" })
-        }
-        if (!this.controls.toPipe(msg)) client.send({ type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" })
+        if (!canMutate) return { type: "error", code: "forbidden", message: "controls are disabled for this client" }
+        return this.controls.toPipe(msg)
+          ? undefined
+          : { type: "pipe.closed", pipeId: msg.pipeId, reason: "unknown pipe" }
     }
   }
 
-  private subscribe(client: Client, view: string, filters: ViewFilters): void {
+  private subscribe(client: Client, view: string, filters: ViewFilters): ServerMessage {
     this.leaveGroup(client)
     const key = groupKey(view, filters)
     let group = this.groups.get(key)
@@ -185,14 +192,15 @@ export class ClientHub {
       try {
         rendered = this.views.render(view, filters)
       } catch (error) {
-        return client.send({ type: "error", code: "unknown_view", message: (error as Error).message })
+        const code = error instanceof HttpError ? error.code : "render_failed"
+        return { type: "error", code, message: (error as Error).message }
       }
       group = { view, filters, last: rendered, clients: new Set() }
       this.groups.set(key, group)
     }
     group.clients.add(client)
     client.group = group
-    client.send({ type: "snapshot", view: group.last })
+    return { type: "snapshot", view: group.last }
   }
 
   private leaveGroup(client: Client): void {

@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import type { WebSocket } from "ws"
-import {
-  type AppToProbe,
-  type ControlRequest,
-  type ControlResult,
-  ProbeToApp
-} from "../../ControlProtocol.js"
+import { type AppToProbe, type ControlRequest, type ControlResult, ProbeToApp } from "../../ControlProtocol.js"
 import type { ServerMessage } from "../../ClientProtocol.js"
 
 const decodeProbeMessage = Schema.decodeUnknownExit(ProbeToApp)
@@ -139,7 +134,8 @@ export class ControlHub {
       case "pipe.output": {
         const pipe = this.pipes.get(message.pipeId)
         if (pipe === undefined || pipe.probeId !== probeId) return
-        for (const client of pipe.clients) client.send({ type: "pipe.output", pipeId: message.pipeId, data: message.data })
+        for (const client of pipe.clients)
+          client.send({ type: "pipe.output", pipeId: message.pipeId, data: message.data })
         return
       }
       case "pipe.closed": {

@@ -8,7 +8,8 @@ const rewriteRefs = (value: unknown): Json => {
   if (value !== null && typeof value === "object") {
     const out: Record<string, Json> = {}
     for (const [k, v] of Object.entries(value)) {
-      out[k] = k === "$ref" && typeof v === "string" ? v.replace(/^#\/\$defs\//, "#/components/schemas/") : rewriteRefs(v)
+      out[k] =
+        k === "$ref" && typeof v === "string" ? v.replace(/^#\/\$defs\//, "#/components/schemas/") : rewriteRefs(v)
     }
     return out
   }

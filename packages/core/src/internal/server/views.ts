@@ -84,8 +84,7 @@ export const makeViewsFacade = (
       if (node === undefined) return undefined
       const { probeId, controls } = controlsOf(topology, id, node.controls)
       const details = nodeDetails(node, report, {
-        series: (nodeId) =>
-          series.queryNode(nodeId).map((window) => toMetricSeries(window)),
+        series: (nodeId) => series.queryNode(nodeId).map((window) => toMetricSeries(window)),
         ...(probeId !== undefined ? { probeId } : {}),
         controls
       })

@@ -13,7 +13,8 @@ import { HttpError, sendJson } from "../HttpError.js"
 import type { Route } from "../Router.js"
 import { decodeBody } from "./decode.js"
 
-const unknownAgent = (error: UnknownAgent) => new HttpError(404, "unknown_agent", error.message, { agentId: error.agentId })
+const unknownAgent = (error: UnknownAgent) =>
+  new HttpError(404, "unknown_agent", error.message, { agentId: error.agentId })
 
 /** Registration, heartbeats, configuration and the agent list. */
 export const agentRoutes = (app: AppContext): ReadonlyArray<Route> => [

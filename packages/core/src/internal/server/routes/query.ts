@@ -171,8 +171,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
       }
       const node = url.searchParams.get("node")
       const state = app.aggregator.probeState(agentId)
-      const nodeIds =
-        node !== null ? [node] : [...(state?.topologies.get("hosts")?.keys() ?? [])]
+      const nodeIds = node !== null ? [node] : [...(state?.topologies.get("hosts")?.keys() ?? [])]
       sendJson(res, 200, {
         agentId,
         agent: app.series.agent(agentId) ?? null,
