@@ -127,7 +127,7 @@ export const createApp = async (options: CreateAppOptions = {}): Promise<App> =>
     search: (query, view, limit = 100) => server.views.search(query, view, limit),
     probes: () => aggregator.probes(),
     stats: () => aggregator.stats(),
-    ingest: (report) => runtime.runPromise(Effect.flatMap(decode(report), aggregator.ingest))
+    ingest: (report) => runtime.runPromise(decode(report)).then((decoded) => server.ingest(decoded))
   }
   return Object.assign(emitter, {
     url: server.url,

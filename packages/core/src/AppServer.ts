@@ -8,7 +8,7 @@
 import { createServer, type Server } from "node:http"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { AgentRegistry } from "./AgentRegistry.js"
-import { Aggregator } from "./Aggregator.js"
+import { Aggregator, type IngestResult } from "./Aggregator.js"
 import { type AppServerConfig, defaults, isLoopback } from "./AppServerConfig.js"
 import type { AppContext, SeriesFacade, ViewsFacade } from "./internal/server/AppContext.js"
 import { AppMetrics } from "./internal/server/AppMetrics.js"
@@ -27,6 +27,7 @@ import { makeSeriesFacade } from "./internal/server/series.js"
 import { makeUpgradeHandler } from "./internal/server/Upgrade.js"
 import { makeViewsFacade } from "./internal/server/views.js"
 import { PluginRegistry } from "./PluginRegistry.js"
+import type { Report } from "./Report.js"
 import { summarizeReport, TimeSeriesStore } from "./TimeSeriesStore.js"
 
 /**
@@ -71,6 +72,8 @@ export interface AppServerShape {
   readonly views: ViewsFacade
   /** Whether state-changing requests are refused (non-loopback bind without a token). */
   readonly controlsLocked: boolean
+  /** Applies a report as `POST /api/v1/reports` does (aggregator, time series, agent bookkeeping). */
+  readonly ingest: (report: Report, bytes?: number) => Promise<IngestResult>
   /** Renders subscribed views and sends WebSocket deltas now, instead of after the coalescing window. */
   readonly flush: () => void
 }
@@ -179,6 +182,17 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     clients: () => clients.size,
     series: () => timeseries.store.stats().series
   })
+  const ingest = (report: Report, bytes: number): Promise<IngestResult> =>
+    run(
+      Effect.tap(aggregator.ingest(report), (result) =>
+        Effect.sync(() => {
+          if (result._tag !== "Accepted") return
+          agents.reported(report.probeId, Date.now())
+          timeseries.store.recordReport(report)
+          timeseries.store.recordAgentReport(report.probeId, summarizeReport(report, bytes))
+        })
+      )
+    )
   const app: AppContext = {
     config,
     aggregator,
@@ -190,10 +204,7 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     views,
     series,
     pluginHealth: () => plugins.health(),
-    recordSeries: (report, bytes) => {
-      timeseries.store.recordReport(report)
-      timeseries.store.recordAgentReport(report.probeId, summarizeReport(report, bytes))
-    },
+    ingest,
     run,
     controlsLocked,
     startedAt: Date.now()
@@ -247,6 +258,7 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     agents,
     views,
     controlsLocked,
+    ingest: (report, bytes = 0) => ingest(report, bytes),
     flush: () => clients.flush()
   })
 })

@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import type { AgentRegistry } from "../../AgentRegistry.js"
-import type { AggregatorShape } from "../../Aggregator.js"
+import type { AggregatorShape, IngestResult } from "../../Aggregator.js"
 import type { AppServerConfig } from "../../AppServerConfig.js"
 import type { NodeDetails } from "../../NodeDetails.js"
 import type { Report } from "../../Report.js"
@@ -43,8 +43,8 @@ export interface AppContext {
   readonly series: SeriesFacade
   /** Plugin health for stats. */
   readonly pluginHealth: () => unknown
-  /** Records a just-applied report's samples in the time-series store. */
-  readonly recordSeries: (report: Report, bytes: number) => void
+  /** Applies a decoded report: the aggregator, the time-series store and the agent's last-report time. */
+  readonly ingest: (report: Report, bytes: number) => Promise<IngestResult>
   /** Runs an Effect on the app's runtime. */
   readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>
   /** Whether anonymous mutation is off because the app is exposed without a token. */

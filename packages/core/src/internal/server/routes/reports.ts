@@ -49,13 +49,11 @@ export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
           { agentId: report.probeId }
         )
       }
-      const result = await app.run(app.aggregator.ingest(report))
+      const result = await app.ingest(report, receivedBytes)
       app.metrics.ingestSeconds.observe((performance.now() - started) / 1000)
       switch (result._tag) {
         case "Accepted":
           app.metrics.reports.inc({ result: "accepted" })
-          app.agents.reported(report.probeId, Date.now())
-          app.recordSeries(report, receivedBytes)
           return sendJson(res, 200, { status: "accepted", seq: result.seq, expectedSeq: result.seq + 1 })
         case "Duplicate":
           app.metrics.reports.inc({ result: "duplicate" })

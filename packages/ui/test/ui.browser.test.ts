@@ -1,0 +1,360 @@
+/**
+ * End to end: the built UI served by a real app server, driven in headless Chromium. Reports go in the way a
+ * probe sends them (register, then `POST /api/v1/reports`, which also feeds the time series behind the
+ * sparklines), and a fake probe answers controls on its control channel. The test reads only what a user
+ * sees (rows, the details panel, the URL).
+ */
+import { existsSync } from "node:fs"
+import { mkdir } from "node:fs/promises"
+import { fileURLToPath } from "node:url"
+import { App, Report } from "@orchestrator/core"
+import { assetsDir, isBuilt } from "@orchestrator/ui"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { build } from "vite"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { WebSocket } from "ws"
+
+const chromiumPath = "/usr/bin/chromium"
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run"
+]
+const screenshots = fileURLToPath(new URL("../../../test-results/ui/", import.meta.url))
+
+const now = Date.now()
+const containerId = (name: string) => `${name.replace(/[^a-z0-9]/g, "")}${"0".repeat(64)}`.slice(0, 64)
+
+/** A probe reports every 15 s; the history is this many reports, the last one at `now`. */
+const steps = 6
+const stepTime = (step: number) => now - (steps - 1 - step) * 15_000
+
+/** The samples a probe holds at `step`: one per earlier report, `null` where it recorded nothing. */
+const samples = (values: ReadonlyArray<number | null>, step: number): Array<Report.Sample> =>
+  values.slice(0, step + 1).flatMap((v, i) => (v === null ? [] : [[stepTime(i), v] as const]))
+
+const host = (name: string, cpu: ReadonlyArray<number>) => (step: number) =>
+  Report.makeNode("hosts", name, {
+    latest: Report.latestFields(now, {
+      name,
+      os: "Debian GNU/Linux 12",
+      cpu_cores: 4,
+      memory_total_bytes: 8 * 1024 ** 3
+    }),
+    metrics: { cpu: samples(cpu, step), memory: samples([2e9, 2.1e9, 2.2e9, 2.1e9, 2.3e9, 2.2e9], step) }
+  })
+
+const container =
+  (name: string, hostName: string, state: string, cpu: ReadonlyArray<number | null> = []) =>
+  (step: number) =>
+    Report.makeNode("containers", containerId(name), {
+      latest: Report.latestFields(now, {
+        docker_container_name: `/${name}`,
+        docker_container_state: state,
+        docker_image_name: name.startsWith("web") ? "nginx:1.27" : "busybox:latest"
+      }),
+      labels: Report.latestFields(now, { "com.example.team": "platform" }),
+      parents: { hosts: [hostName] },
+      metrics:
+        cpu.length === 0
+          ? {}
+          : {
+              cpu: samples(cpu, step),
+              memory: samples(
+                cpu.map((c) => (c === null ? null : 64e6 + c * 1e6)),
+                step
+              )
+            },
+      controls: state === "running" ? ["docker.stop", "docker.restart"] : ["docker.start", "docker.remove"]
+    })
+
+const endpoint =
+  (address: string, port: number, owner: string, adjacency: ReadonlyArray<string> = []) =>
+  (_step: number) =>
+    Report.makeNode("endpoints", `;${address};${port}`, {
+      latest: Report.latestFields(now, { addr: address, port }),
+      parents: { containers: [containerId(owner)] },
+      adjacency
+    })
+
+const report = (
+  probeId: string,
+  kind: "full" | "delta",
+  seq: number,
+  nodes: ReadonlyArray<Report.Node>,
+  removed: Record<string, Array<string>> = {},
+  timestamp = now
+): Report.Report => {
+  const topologies: Record<string, { nodes: Record<string, Report.Node>; removed?: Array<string> }> = {}
+  for (const node of nodes) {
+    topologies[node.topology] ??= { nodes: {} }
+    topologies[node.topology]!.nodes[node.id] = node
+  }
+  for (const [topology, ids] of Object.entries(removed)) {
+    topologies[topology] ??= { nodes: {} }
+    topologies[topology]!.removed = ids
+  }
+  return { version: 1, probeId, hostname: probeId, kind, seq, timestamp, topologies }
+}
+
+/** A probe's reports over the last `steps` intervals: a full report, then deltas (seq 1, 2...). */
+const history = (probeId: string, nodes: ReadonlyArray<(step: number) => Report.Node>) =>
+  Array.from({ length: steps }, (_, step) =>
+    report(
+      probeId,
+      step === 0 ? "full" : "delta",
+      step,
+      nodes.map((node) => node(step)),
+      {},
+      stepTime(step)
+    )
+  )
+
+/** Two hosts, four containers (one stopped) and one connection, from web-1 to db-1. */
+const probeA = history("probe-a", [
+  host("node-a", [20, 25, 22, 24, 21, 20]),
+  container("web-1", "node-a", "running", [12, 18, null, 25, 30, 22]),
+  container("db-1", "node-a", "running", [40, 42, 41, 45, 44, 43]),
+  endpoint("10.0.0.2", 41000, "web-1", [";10.0.0.3;5432"]),
+  endpoint("10.0.0.3", 5432, "db-1")
+])
+const probeB = history("probe-b", [
+  host("node-b", [60, 62, 65, 61, 60, 64]),
+  container("cache-1", "node-b", "running", [5, 6, 5, 7, 6, 5]),
+  container("old-job", "node-b", "exited")
+])
+
+/** Controls the fake probes offer (the details panel shows these labels). */
+const controls = [
+  { id: "docker.stop", label: "Stop", confirm: true },
+  { id: "docker.restart", label: "Restart" },
+  { id: "docker.start", label: "Start" },
+  { id: "docker.remove", label: "Remove", confirm: true }
+]
+
+/** Publishes reports like a probe: registers the agent (idempotent), then posts the reports in order. */
+const publish = async (app: App.App, reports: ReadonlyArray<Report.Report>, token?: string) => {
+  const headers = {
+    "content-type": "application/json",
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` })
+  }
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${app.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) })
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`)
+  }
+  const first = reports[0]!
+  await post("/api/v1/agents/register", { agentId: first.probeId, hostname: first.hostname, version: "test", controls })
+  for (const report of reports) await post("/api/v1/reports", report)
+}
+
+/** A probe's control channel that answers every control with `{ ok: true, result: { action } }`. */
+const fakeControlChannel = async (app: App.App, probeId: string) => {
+  const socket = new WebSocket(`${app.url.replace(/^http/, "ws")}/api/v1/probe/ws?agent_id=${probeId}`)
+  const received: Array<{ action: string; nodeId: string; topology: string }> = []
+  socket.on("message", (data) => {
+    const message = JSON.parse(String(data)) as {
+      type: string
+      request?: { id: string; action: string; nodeId: string; topology: string }
+    }
+    if (message.type !== "control" || message.request === undefined) return
+    const { id, action, nodeId, topology } = message.request
+    received.push({ action, nodeId, topology })
+    socket.send(JSON.stringify({ type: "control.result", result: { id, ok: true, result: { action } } }))
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve())
+    socket.once("error", reject)
+  })
+  return { received, close: () => socket.close() }
+}
+
+const launch = () => chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
+
+/** The labels in the table, in the order shown. */
+const labels = (page: Page) => page.locator("table.nodes tbody tr td.label").allTextContents()
+
+/** Collects uncaught page errors and console errors, which fail the test at the end. */
+const watchErrors = (page: Page): Array<string> => {
+  const errors: Array<string> = []
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`))
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`)
+  })
+  return errors
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
+  // Always rebuild, so the test checks the current source rather than a stale dist/.
+  await build({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" })
+  await mkdir(screenshots, { recursive: true })
+})
+
+describe("the web UI against a real app server", () => {
+  let app: App.App
+  let browser: Browser
+  let page: Page
+  let errors: Array<string>
+  let probe: Awaited<ReturnType<typeof fakeControlChannel>>
+
+  beforeAll(async () => {
+    expect(isBuilt()).toBe(true)
+    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    await publish(app, probeA)
+    await publish(app, probeB)
+    probe = await fakeControlChannel(app, "probe-a")
+    browser = await launch()
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
+    errors = watchErrors(page)
+  })
+
+  afterAll(async () => {
+    probe?.close()
+    await browser?.close()
+    await app?.close()
+  })
+
+  it("lists the containers view with counts, statuses and connection counts", async () => {
+    await page.goto(app.url)
+    await expect.poll(() => labels(page)).toEqual(["cache-1", "db-1", "old-job", "web-1"])
+    await expect.poll(() => page.locator(".pill").textContent()).toContain("Live")
+    expect(await page.locator('.views button[aria-current="true"]').getAttribute("data-view")).toBe("containers")
+    await expect.poll(() => page.locator('.views button[data-view="containers"] .count').textContent()).toBe("4")
+    const row = (name: string) =>
+      page.locator("table.nodes tbody tr", { has: page.locator("td.label", { hasText: name }) }).locator("td")
+    expect(await row("web-1").allTextContents()).toEqual(["web-1", "node-a", "healthy", "22.0%", "82.0 MiB", "0", "1"])
+    expect(await row("db-1").allTextContents()).toEqual(["db-1", "node-a", "healthy", "43.0%", "102 MiB", "1", "0"])
+    expect(await row("old-job").allTextContents()).toEqual(["old-job", "node-b", "stopped", "–", "–", "0", "0"])
+  })
+
+  it("sorts by a column when its header is clicked", async () => {
+    await page.getByRole("button", { name: "CPU" }).click()
+    await expect.poll(() => labels(page)).toEqual(["db-1", "web-1", "cache-1", "old-job"])
+    expect(page.url()).toContain("sort=cpu&dir=desc")
+    await page.getByRole("button", { name: "Name" }).click()
+    await expect.poll(() => labels(page)).toEqual(["cache-1", "db-1", "old-job", "web-1"])
+  })
+
+  it("filters by status and by search, and keeps both in the URL", async () => {
+    await page.getByRole("button", { name: "Stopped" }).click()
+    await expect.poll(() => labels(page)).toEqual(["old-job"])
+    await page.getByRole("button", { name: "All" }).click()
+    await expect.poll(() => labels(page)).toEqual(["cache-1", "db-1", "old-job", "web-1"])
+    await page.getByRole("searchbox", { name: "Search nodes" }).fill("web")
+    await expect.poll(() => labels(page)).toEqual(["web-1"])
+    expect(new URL(page.url()).hash).toBe("#view=containers&search=web")
+  })
+
+  it("opens a node's details with sparklines when its row is clicked", async () => {
+    await page.locator("table.nodes tbody tr", { hasText: "web-1" }).click()
+    const details = page.locator("aside.details")
+    await expect.poll(() => details.locator("h2").textContent()).toBe("web-1")
+    await expect.poll(() => details.locator("section.panel-metrics svg.sparkline polyline").count()).toBeGreaterThan(0)
+    expect(await page.locator("table.nodes tbody tr.selected td.label").textContent()).toBe("web-1")
+    const hash = new URLSearchParams(new URL(page.url()).hash.slice(1))
+    expect(Object.fromEntries(hash)).toEqual({
+      view: "containers",
+      search: "web",
+      topology: "containers",
+      node: containerId("web-1")
+    })
+    await page.screenshot({ path: `${screenshots}containers-details.png` })
+  })
+
+  it("runs a control after confirming it and shows the probe's answer", async () => {
+    const dialogs: Array<string> = []
+    page.once("dialog", async (dialog) => {
+      dialogs.push(dialog.message())
+      await dialog.accept()
+    })
+    await page.locator("aside.details").getByRole("button", { name: "Stop" }).click()
+    await expect
+      .poll(() => page.locator('aside.details output[data-control="docker.stop"]').textContent())
+      .toBe('Done: {"action":"docker.stop"}')
+    expect(dialogs).toEqual(["Stop web-1?"])
+    expect(probe.received).toEqual([{ action: "docker.stop", nodeId: containerId("web-1"), topology: "containers" }])
+  })
+
+  it("removes a row live when a report removes the container", async () => {
+    await page.getByRole("searchbox", { name: "Search nodes" }).fill("")
+    await expect.poll(() => labels(page)).toEqual(["cache-1", "db-1", "old-job", "web-1"])
+    await publish(app, [report("probe-b", "delta", steps, [], { containers: [containerId("cache-1")] })])
+    await expect.poll(() => labels(page)).toEqual(["db-1", "old-job", "web-1"])
+    await expect.poll(() => page.locator('.views button[data-view="containers"] .count').textContent()).toBe("3")
+    // The details were reloaded meanwhile; the control's outcome stays on screen.
+    expect(await page.locator('aside.details output[data-control="docker.stop"]').textContent()).toBe(
+      'Done: {"action":"docker.stop"}'
+    )
+    await page.screenshot({ path: `${screenshots}containers-after-delta.png` })
+  })
+
+  it("closes the details with Escape and returns focus to the row", async () => {
+    await page.keyboard.press("Escape")
+    await expect.poll(() => page.locator("aside.details").isHidden()).toBe(true)
+    expect(new URL(page.url()).hash).toBe("#view=containers")
+    expect(await page.evaluate("document.activeElement?.dataset?.id")).toBe(containerId("web-1"))
+  })
+
+  it("restores the view, search and selected node from a shared link", async () => {
+    const other = await browser.newPage()
+    const otherErrors = watchErrors(other)
+    await other.goto(`${app.url}/#view=containers&search=db&topology=containers&node=${containerId("db-1")}`)
+    await expect.poll(() => labels(other)).toEqual(["db-1"])
+    await expect.poll(() => other.locator("aside.details h2").textContent()).toBe("db-1")
+    expect(await other.getByRole("searchbox", { name: "Search nodes" }).inputValue()).toBe("db")
+    await other.close()
+    expect(otherErrors).toEqual([])
+  })
+
+  it("reconnects and re-subscribes after the app server restarts", async () => {
+    const port = app.port
+    await app.close()
+    await expect.poll(() => page.locator(".pill").textContent()).toContain("Offline")
+    await page.screenshot({ path: `${screenshots}offline.png` })
+    app = await App.createApp({ port, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    await publish(app, probeB)
+    await page.getByRole("button", { name: "Retry now" }).click()
+    await expect.poll(() => page.locator(".pill").textContent(), { timeout: 20_000 }).toContain("Live")
+    await expect.poll(() => labels(page)).toEqual(["cache-1", "old-job"])
+    // The page's own console reports the refused connections while the server was down; nothing else may fail.
+    expect(errors.filter((e) => !e.includes("WebSocket") && !e.includes("ERR_CONNECTION_REFUSED"))).toEqual([])
+  })
+})
+
+describe("the web UI against an app server that requires a token", () => {
+  const token = "correct-horse-battery"
+  let app: App.App
+  let browser: Browser
+
+  beforeAll(async () => {
+    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20, token })
+    await publish(app, probeA, token)
+    browser = await launch()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
+
+  it("asks for the token, refuses a wrong one, then shows the views", async () => {
+    const page = await browser.newPage()
+    const errors = watchErrors(page)
+    await page.goto(app.url)
+    const input = page.getByLabel("Token")
+    await input.fill("not-the-token")
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("That token is not valid.")
+    await page.screenshot({ path: `${screenshots}login.png` })
+    await input.fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => labels(page)).toEqual(["db-1", "web-1"])
+    await page.screenshot({ path: `${screenshots}login-then-containers.png` })
+    // The wrong token's 401 is logged by the browser; nothing else may fail.
+    expect(errors.filter((e) => !e.includes("401"))).toEqual([])
+  })
+})
