@@ -11,7 +11,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     coverage: {
       provider: "v8",
-      include: ["packages/*/src/**/*.ts"],
+      include: ["**/src/**/*.ts"],
+      exclude: ["**/test/**", "**/bench/**", "**/app/**"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: "coverage"
     },

@@ -8,8 +8,12 @@ import { Layer } from "effect"
 /** The folder of the built web UI, when `@orchestrator/ui` is installed and built. */
 export const uiAssets = async (): Promise<string | undefined> => {
   try {
-    const ui = (await import("@orchestrator/ui")) as { assetsDir?: string }
-    return ui.assetsDir
+    const ui = await import("@orchestrator/ui")
+    if (ui.isBuilt()) return ui.assetsDir
+    process.stderr.write(
+      "orchestrator-app: the web UI is not built (run `npm run build`); serving the API only\n"
+    )
+    return undefined
   } catch {
     return undefined
   }
