@@ -3,7 +3,7 @@
 // which does nothing when all are present), then runs `vitest run --coverage` with any extra arguments
 // (`npm test -- --project core`) and exits with its code. Node builtins only.
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync, rmSync } from "node:fs"
 import { constants } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -35,7 +35,20 @@ if (!existsSync(vitest)) {
   process.exit(1)
 }
 
-const child = spawn(node, [vitest, "run", "--coverage", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" })
+// The JSON report lets us print the plain closing line CI reads: "vitest: N passed, N failed".
+const resultsFile = join(root, "test-results", "vitest.json")
+const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${resultsFile}`]
+rmSync(resultsFile, { force: true })
+const child = spawn(node, [vitest, "run", "--coverage", ...reporters, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit"
+})
+const printTotals = () => {
+  if (!existsSync(resultsFile)) return
+  const results = JSON.parse(readFileSync(resultsFile, "utf8"))
+  const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0)
+  console.log(`vitest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`)
+}
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal))
 }
@@ -44,5 +57,12 @@ child.on("error", (error) => {
   process.exit(1)
 })
 child.on("exit", (code, signal) => {
-  process.exit(code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0)))
+  let status = code ?? (signal === null ? 1 : 128 + (constants.signals[signal] ?? 0))
+  if (status === 0 && process.argv.length === 2) {
+    // A full run: hold every package to the coverage bar.
+    const check = spawnSync(node, [join(root, "scripts", "coverage-check.mjs")], { cwd: root, stdio: "inherit" })
+    status = check.status ?? 1
+  }
+  printTotals()
+  process.exit(status)
 })
