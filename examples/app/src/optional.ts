@@ -2,8 +2,8 @@
  * The parts of the host that come from optional packages: the web UI's static assets and the embedded
  * probe. Each is loaded only when installed, so the app server runs with what exists.
  */
-import type { AppServer, AppServerConfig } from "@orchestrator/core"
-import { Layer } from "effect"
+import { AppServer, type AppServerConfig } from "@orchestrator/core"
+import { Effect, Layer } from "effect"
 
 /** The folder of the built web UI, when `@orchestrator/ui` is installed and built. */
 export const uiAssets = async (): Promise<string | undefined> => {
@@ -21,5 +21,21 @@ export const uiAssets = async (): Promise<string | undefined> => {
 
 /** A probe of this host publishing to the app server, when `@orchestrator/probe` is installed. */
 export const embeddedProbe = async (
-  _config: AppServerConfig.AppServerConfig
-): Promise<Layer.Layer<never, never, AppServer.AppServer>> => Layer.empty
+  config: AppServerConfig.AppServerConfig
+): Promise<Layer.Layer<never, never, AppServer.AppServer>> => {
+  try {
+    const { Probe } = await import("@orchestrator/probe")
+    return Layer.unwrap(
+      Effect.gen(function* () {
+        const server = yield* AppServer.AppServer
+        return Probe.layerEmbedded({
+          appUrl: server.url,
+          ...(config.token !== undefined ? { token: config.token } : {})
+        })
+      })
+    )
+  } catch (error) {
+    process.stderr.write(`orchestrator-app: no embedded probe (${(error as Error).message})\n`)
+    return Layer.empty
+  }
+}

@@ -112,7 +112,12 @@ export const RegisterRequest = Schema.Struct({
   /** Collector names the probe has. */
   collectors: Schema.optionalKey(Schema.Array(Schema.String)),
   /** The controls the probe can execute (nodes name them by id in `controls`). */
-  controls: Schema.optionalKey(Schema.Array(ControlDescription))
+  controls: Schema.optionalKey(Schema.Array(ControlDescription)),
+  /**
+   * The probe's own settings (from its flags). A newly registered agent's configuration starts from them
+   * (still `configVersion` 1); later changes through the API win over them.
+   */
+  config: Schema.optionalKey(AgentConfigPatch)
 })
 
 /**

@@ -73,7 +73,9 @@ export class AgentRegistry {
     const existing = this.agents.get(agentId)
     if (existing === undefined && this.agents.size >= this.maxAgents)
       return new TooManyAgents({ limit: this.maxAgents })
-    const config = existing?.config ?? this.defaults
+    const config =
+      existing?.config ??
+      (request.config === undefined ? this.defaults : { ...applyPatch(this.defaults, request.config), configVersion: 1 })
     this.agents.set(agentId, {
       config,
       controls: request.controls ?? [],

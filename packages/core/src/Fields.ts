@@ -71,7 +71,7 @@ export const Sets = {
  * @category constants
  */
 export const Metrics = {
-  /** Percent of one core. */
+  /** Percent: of one core for processes and containers (may pass 100), of total capacity (0-100) for hosts. */
   cpu: "cpu",
   /** Bytes. */
   memory: "memory",

@@ -71,7 +71,8 @@ export const Sample = Schema.Tuple([Timestamp, Schema.Finite])
 export type Sample = typeof Sample.Type
 
 /**
- * Samples of one metric, oldest first. Units follow the metric name: `cpu` is percent of one core,
+ * Samples of one metric, oldest first. Units follow the metric name: `cpu` is percent (of one core for
+ * processes and containers, of total capacity for hosts),
  * `memory` bytes, `*_bytes_per_second` bytes per second, `connections` a count.
  *
  * @since 0.1.0

@@ -53,6 +53,17 @@ describe("AppServer", () => {
       expect((list.body.agents as Array<{ agentId: string }>).map((a) => a.agentId)).toContain("agent-a")
     })
 
+    it("starts a new agent's config from the probe's own settings", async () => {
+      const reg = await register(app, "agent-flags", { config: { intervalMs: 2_000, controlsEnabled: false } })
+      expect(reg.body.config).toEqual({
+        configVersion: 1,
+        intervalMs: 2_000,
+        fullReportEvery: 10,
+        collectors: {},
+        controlsEnabled: false
+      })
+    })
+
     it("answers 404 with a hint for unknown agent ids", async () => {
       expect(await post(`${app.url}/api/v1/agents/heartbeat/nobody`, {})).toMatchObject({
         status: 404,
