@@ -10,9 +10,7 @@ export const uiAssets = async (): Promise<string | undefined> => {
   try {
     const ui = await import("@orchestrator/ui")
     if (ui.isBuilt()) return ui.assetsDir
-    process.stderr.write(
-      "orchestrator-app: the web UI is not built (run `npm run build`); serving the API only\n"
-    )
+    process.stderr.write("orchestrator-app: the web UI is not built (run `npm run build`); serving the API only\n")
     return undefined
   } catch {
     return undefined

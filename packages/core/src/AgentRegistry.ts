@@ -75,7 +75,9 @@ export class AgentRegistry {
       return new TooManyAgents({ limit: this.maxAgents })
     const config =
       existing?.config ??
-      (request.config === undefined ? this.defaults : { ...applyPatch(this.defaults, request.config), configVersion: 1 })
+      (request.config === undefined
+        ? this.defaults
+        : { ...applyPatch(this.defaults, request.config), configVersion: 1 })
     this.agents.set(agentId, {
       config,
       controls: request.controls ?? [],
