@@ -96,10 +96,13 @@ export class ClientHub {
   /** Called when the merged report changed: renders and sends deltas after a short coalescing window. */
   changed(): void {
     if (this.flushTimer !== undefined || this.groups.size === 0) return
+    // When rendering is expensive (large views), wait at least as long as the last flush took, so rendering
+    // never takes more than about half of the event loop and ingest keeps up.
+    const delay = Math.max(this.options.flushIntervalMs, Math.round(this.lastFlushMs))
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
       this.flush()
-    }, this.options.flushIntervalMs)
+    }, delay)
   }
 
   /** Renders every subscribed view now and sends the deltas. */
