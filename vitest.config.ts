@@ -1,6 +1,8 @@
+import { existsSync, readdirSync } from "node:fs"
 import { defineConfig } from "vitest/config"
 
-const packages = ["core", "probe", "scheduler", "zk-migrate", "plugins", "ui"]
+/** One test project per workspace package that has tests. */
+const packages = readdirSync("packages").filter((name) => existsSync(`packages/${name}/test`))
 
 export default defineConfig({
   resolve: { conditions: ["source"] },
