@@ -80,7 +80,7 @@ export class AgentRegistry {
         : { ...applyPatch(this.defaults, request.config), configVersion: 1 })
     this.agents.set(agentId, {
       config,
-      controls: request.controls ?? [],
+      controls: request.controls ?? existing?.controls ?? [],
       info: {
         agentId,
         hostname: request.hostname,
@@ -142,6 +142,19 @@ export class AgentRegistry {
   /** Forgets an agent. */
   remove(agentId: string): boolean {
     return this.agents.delete(agentId)
+  }
+
+  /** Forgets agents not heard from (no heartbeat, report or open control channel) since `cutoff`. */
+  expire(cutoff: number): ReadonlyArray<string> {
+    const expired: Array<string> = []
+    for (const [agentId, entry] of this.agents) {
+      const last = Math.max(entry.info.lastHeartbeat, entry.info.lastReport ?? 0)
+      if (!entry.info.connected && last < cutoff) {
+        this.agents.delete(agentId)
+        expired.push(agentId)
+      }
+    }
+    return expired
   }
 
   /** Every agent, oldest registration first. */

@@ -22,7 +22,7 @@ import type { ProbeSummary } from "./MergedReport.js"
 import type { NodeDetails } from "./NodeDetails.js"
 import type { AnyPlugin } from "./Plugin.js"
 import { PluginRegistry } from "./PluginRegistry.js"
-import { decode } from "./Report.js"
+import { decode, inconsistency } from "./Report.js"
 import type { RenderedNode, RenderedView, ViewFilters, ViewSummary } from "./views/View.js"
 
 /**
@@ -47,7 +47,8 @@ export type AppEvents = {
  * @category models
  */
 export interface CreateAppOptions extends Partial<AppServerConfig> {
-  readonly plugins?: ReadonlyArray<AnyPlugin>
+  /** Plugins to register: a plugin, or a plugin with its options. */
+  readonly plugins?: ReadonlyArray<AnyPlugin | readonly [AnyPlugin, unknown]>
 }
 
 /**
@@ -101,7 +102,10 @@ export const createApp = async (options: CreateAppOptions = {}): Promise<App> =>
   const started = await runtime.runPromiseExit(
     Effect.gen(function* () {
       const registry = yield* PluginRegistry
-      for (const plugin of plugins) yield* registry.register(plugin)
+      for (const entry of plugins) {
+        if (Array.isArray(entry)) yield* registry.register(entry[0] as AnyPlugin, entry[1])
+        else yield* registry.register(entry as AnyPlugin)
+      }
       return { server: yield* AppServer, aggregator: yield* Aggregator }
     })
   )
@@ -127,7 +131,12 @@ export const createApp = async (options: CreateAppOptions = {}): Promise<App> =>
     search: (query, view, limit = 100) => server.views.search(query, view, limit),
     probes: () => aggregator.probes(),
     stats: () => aggregator.stats(),
-    ingest: (report) => runtime.runPromise(decode(report)).then((decoded) => server.ingest(decoded))
+    ingest: async (report) => {
+      const decoded = await runtime.runPromise(decode(report))
+      const problem = inconsistency(decoded)
+      if (problem !== undefined) throw new Error(`invalid report: ${problem}`)
+      return server.ingest(decoded)
+    }
   }
   return Object.assign(emitter, {
     url: server.url,

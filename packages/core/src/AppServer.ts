@@ -6,10 +6,10 @@
  * @since 0.1.0
  */
 import { createServer, type Server } from "node:http"
-import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Schedule, Schema, Stream } from "effect"
 import { AgentRegistry } from "./AgentRegistry.js"
 import { Aggregator, type IngestResult } from "./Aggregator.js"
-import { type AppServerConfig, defaults, isLoopback } from "./AppServerConfig.js"
+import { type AppServerConfig, type ConfigError, decodeConfig, defaults, isLoopback } from "./AppServerConfig.js"
 import type { AppContext, SeriesFacade, ViewsFacade } from "./internal/server/AppContext.js"
 import { AppMetrics } from "./internal/server/AppMetrics.js"
 import { Auth } from "./internal/server/Auth.js"
@@ -93,8 +93,8 @@ export class AppServer extends Context.Service<AppServer, AppServerShape>()("@or
    */
   static layer(
     config: Partial<AppServerConfig> = {}
-  ): Layer.Layer<AppServer, AppServerError, Aggregator | TimeSeriesStore | PluginRegistry> {
-    return Layer.effect(AppServer, make({ ...defaults, ...config }))
+  ): Layer.Layer<AppServer, AppServerError | ConfigError, Aggregator | TimeSeriesStore | PluginRegistry> {
+    return Layer.effect(AppServer, Effect.flatMap(decodeConfig({ ...defaults, ...config }), make))
   }
 
   /**
@@ -105,7 +105,10 @@ export class AppServer extends Context.Service<AppServer, AppServerShape>()("@or
    */
   static layerAll(
     config: Partial<AppServerConfig> = {}
-  ): Layer.Layer<AppServer | Aggregator | TimeSeriesStore | PluginRegistry, AppServerError | Schema.SchemaError> {
+  ): Layer.Layer<
+    AppServer | Aggregator | TimeSeriesStore | PluginRegistry,
+    AppServerError | ConfigError | Schema.SchemaError
+  > {
     const full = { ...defaults, ...config }
     return AppServer.layer(full).pipe(
       Layer.provideMerge(
@@ -236,6 +239,13 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
   })
 
   yield* Stream.runForEach(aggregator.changes, () => Effect.sync(() => clients.changed())).pipe(Effect.forkScoped)
+  // Agents that went quiet (ten stale thresholds, at least ten minutes) leave the registry, so churning
+  // agent ids cannot fill it.
+  const agentTtlMs = Math.max(10 * config.staleNodeThresholdMs, 10 * 60_000)
+  yield* Effect.suspend(() => {
+    const expired = agents.expire(Date.now() - agentTtlMs)
+    return expired.length > 0 ? Effect.logInfo(`forgot ${expired.length} silent agent(s)`) : Effect.void
+  }).pipe(Effect.repeat(Schedule.spaced(Math.min(agentTtlMs / 10, 60_000))), Effect.forkScoped)
 
   const port = yield* Effect.acquireRelease(listen(server, config.host, config.port), () =>
     Effect.callback<void>((resume) => {

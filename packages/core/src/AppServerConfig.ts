@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { formatDecodeFailure } from "./internal/schemaError.js"
 
 /**
@@ -204,9 +204,32 @@ export const fromArgs = (
       out[key] = ms
     }
   }
-  const decoded = Schema.decodeUnknownExit(AppServerConfig)(out)
-  if (decoded._tag === "Failure") {
-    return new ConfigError({ setting: "config", reason: formatDecodeFailure(decoded) })
+  const decoded = validate(out)
+  if (decoded instanceof ConfigError) {
+    const name = pairs.find(([flag]) => flagToKey[flag]!.key === decoded.setting)?.[2]
+    return name === undefined ? decoded : new ConfigError({ setting: name, reason: decoded.reason })
   }
-  return { config: decoded.value, rest }
+  return { config: decoded, rest }
+}
+
+const validate = (input: unknown): AppServerConfig | ConfigError => {
+  const decoded = Schema.decodeUnknownExit(AppServerConfig)(input)
+  if (decoded._tag === "Success") return decoded.value
+  const message = formatDecodeFailure(decoded)
+  const field = /at \["([^"]+)"\]/.exec(message)?.[1]
+  return new ConfigError({
+    setting: field ?? "config",
+    reason: message.replace(/\s*at \[.*$/, "")
+  })
+}
+
+/**
+ * Validates a config (from code, a file or flags); fails with a `ConfigError` naming the setting.
+ *
+ * @since 0.1.0
+ * @category parsers
+ */
+export const decodeConfig = (input: unknown): Effect.Effect<AppServerConfig, ConfigError> => {
+  const result = validate(input)
+  return result instanceof ConfigError ? Effect.fail(result) : Effect.succeed(result)
 }

@@ -44,6 +44,25 @@ export const isHostLocalAddress = (address: string): boolean => {
 }
 
 /**
+ * The canonical text of an IP address: IPv6 compressed and lower-case (`FD00:0:0::7` -> `fd00::7`), IPv4 as
+ * is, IPv4-mapped IPv6 as the IPv4 address (`::ffff:10.0.0.1` -> `10.0.0.1`). Anything else is returned
+ * unchanged.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const normalizeAddress = (address: string): string => {
+  if (isIP(address) !== 6) return address
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped !== null) return mapped[1]!
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1)
+  } catch {
+    return address.toLowerCase()
+  }
+}
+
+/**
  * The parts of an endpoint id.
  *
  * @since 0.1.0
@@ -63,8 +82,9 @@ export interface EndpointAddress {
  * @category constructors
  */
 export const endpointId = (hostId: string, address: string, port: number, protocol: "tcp" | "udp" = "tcp"): string => {
-  const scope = isHostLocalAddress(address) ? hostId : ""
-  return `${scope};${address};${port}${protocol === "udp" ? ";udp" : ""}`
+  const normal = normalizeAddress(address)
+  const scope = isHostLocalAddress(normal) ? hostId : ""
+  return `${scope};${normal};${port}${protocol === "udp" ? ";udp" : ""}`
 }
 
 /**

@@ -244,3 +244,23 @@ export const decode = Schema.decodeUnknownEffect(Report)
  * @category decoding
  */
 export const decodeSync = Schema.decodeUnknownSync(Report)
+
+/**
+ * Checks what the Schema cannot: that every node sits under its own id and topology. Returns a message
+ * naming the first offending path, or `undefined` when the report is consistent.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const inconsistency = (report: Report): string | undefined => {
+  for (const topology in report.topologies) {
+    const nodes = report.topologies[topology]!.nodes
+    for (const id in nodes) {
+      const node = nodes[id]!
+      const at = `at ["topologies"]["${topology}"]["nodes"]["${id}"]`
+      if (node.id !== id) return `node id "${node.id}" differs from its key ${at}`
+      if (node.topology !== topology) return `node topology "${node.topology}" differs from its topology ${at}`
+    }
+  }
+  return undefined
+}

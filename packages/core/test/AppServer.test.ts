@@ -145,6 +145,19 @@ describe("AppServer", () => {
           }
         }
       })
+      const misplaced = {
+        ...fullReport("p2", 1, []),
+        topologies: { containers: { nodes: { k3: container("k2", "x") } } }
+      }
+      expect(await post(`${app.url}/api/v1/reports`, misplaced)).toMatchObject({
+        status: 422,
+        body: {
+          error: {
+            code: "invalid_body",
+            message: 'node id "k2" differs from its key at ["topologies"]["containers"]["nodes"]["k3"]'
+          }
+        }
+      })
       const badGzip = await fetch(`${app.url}/api/v1/reports`, {
         method: "POST",
         headers: { "content-encoding": "gzip" },

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws"
 import { decodeClientMessage, type ServerMessage } from "../../ClientProtocol.js"
 import { formatDecodeFailure } from "../schemaError.js"
+import { key as filtersKey } from "../../views/Filters.js"
 import type { RenderedView, ViewDelta, ViewFilters } from "../../views/View.js"
 import type { ControlHub, PipeClient } from "./ControlHub.js"
 import { HttpError } from "./HttpError.js"
@@ -36,8 +37,7 @@ const isEmpty = (d: ViewDelta) =>
   0
 
 /** Stable key of a view subscription: clients with the same key share one rendering and one delta. */
-const groupKey = (view: string, filters: ViewFilters): string =>
-  `${view}\u0000${JSON.stringify(filters, Object.keys(filters).sort())}`
+const groupKey = (view: string, filters: ViewFilters): string => `${view}\u0000${filtersKey(filters)}`
 
 /**
  * The UI WebSocket clients: subscriptions grouped by (view, filters) so each view is rendered and diffed
@@ -187,7 +187,6 @@ export class ClientHub {
   }
 
   private subscribe(client: Client, view: string, filters: ViewFilters): ServerMessage {
-    this.leaveGroup(client)
     const key = groupKey(view, filters)
     let group = this.groups.get(key)
     if (group === undefined) {
@@ -201,6 +200,8 @@ export class ClientHub {
       group = { view, filters, last: rendered, clients: new Set() }
       this.groups.set(key, group)
     }
+    // Only a subscription that worked replaces the client's current one.
+    if (client.group !== group) this.leaveGroup(client)
     group.clients.add(client)
     client.group = group
     return { type: "snapshot", view: group.last }

@@ -6,6 +6,9 @@ import type { ServerMessage } from "../../ClientProtocol.js"
 
 const decodeProbeMessage = Schema.decodeUnknownExit(ProbeToApp)
 
+/** Output kept for a pipe until its first client attaches (base64 characters). */
+const maxPendingPipeBytes = 256 * 1024
+
 interface Pending {
   readonly resolve: (result: ControlResult) => void
   readonly timer: NodeJS.Timeout
@@ -24,8 +27,14 @@ export interface PipeClient {
 export class ControlHub {
   private readonly probes = new Map<string, WebSocket>()
   private readonly pending = new Map<string, Pending>()
-  /** pipe id -> the probe that owns it and the clients attached. */
-  private readonly pipes = new Map<string, { probeId: string; clients: Set<PipeClient> }>()
+  /**
+   * pipe id -> the probe that owns it, the clients attached, and output that arrived before any client
+   * attached (bounded, so the first lines of a log or a shell prompt are not lost).
+   */
+  private readonly pipes = new Map<
+    string,
+    { probeId: string; clients: Set<PipeClient>; pending: Array<string>; pendingBytes: number }
+  >()
 
   constructor(
     private readonly timeoutMs: number,
@@ -90,6 +99,8 @@ export class ControlHub {
     const pipe = this.pipes.get(pipeId)
     if (pipe === undefined) return false
     pipe.clients.add(client)
+    for (const data of pipe.pending.splice(0)) client.send({ type: "pipe.output", pipeId, data })
+    pipe.pendingBytes = 0
     return true
   }
 
@@ -126,7 +137,7 @@ export class ControlHub {
         const pending = this.pending.get(message.result.id)
         if (pending === undefined || pending.probeId !== probeId) return
         if (message.result.pipeId !== undefined && this.pipes.size < this.maxPipes) {
-          this.pipes.set(message.result.pipeId, { probeId, clients: new Set() })
+          this.pipes.set(message.result.pipeId, { probeId, clients: new Set(), pending: [], pendingBytes: 0 })
         }
         this.settle(message.result.id, message.result)
         return

@@ -10,9 +10,13 @@ const corsHeaders = (app: AppContext, req: IncomingMessage): Record<string, stri
   if (origin === undefined || app.config.corsOrigins.length === 0) return {}
   const allowed = app.config.corsOrigins.includes("*") || app.config.corsOrigins.includes(origin)
   if (!allowed) return {}
+  // Credentials only for origins named explicitly: `*` opens reads to any page, never the session.
+  const credentials: Record<string, string> = app.config.corsOrigins.includes(origin)
+    ? { "access-control-allow-credentials": "true" }
+    : {}
   return {
     "access-control-allow-origin": origin,
-    "access-control-allow-credentials": "true",
+    ...credentials,
     "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS",
     "access-control-allow-headers": "authorization, content-type, content-encoding",
     "access-control-max-age": "600",

@@ -3,10 +3,17 @@ import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
 import type { AppContext } from "./AppContext.js"
 
-const refuse = (socket: Duplex, status: number, message: string) => {
-  const body = JSON.stringify({ error: { code: String(status), message } })
+const reasons: Record<number, readonly [code: string, phrase: string]> = {
+  401: ["unauthorized", "Unauthorized"],
+  403: ["forbidden", "Forbidden"],
+  404: ["not_found", "Not Found"]
+}
+
+const refuse = (socket: Duplex, status: 401 | 403 | 404, message: string) => {
+  const [code, phrase] = reasons[status]!
+  const body = JSON.stringify({ error: { code, message } })
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 404 ? "Not Found" : "Forbidden"}\r\n` +
+    `HTTP/1.1 ${status} ${phrase}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
   )
 }

@@ -1,4 +1,4 @@
-import { AgentMetrics, type Store } from "../../TimeSeriesStore.js"
+import { AgentMetrics, type Store, toMetricSeries } from "../../TimeSeriesStore.js"
 import type { SeriesFacade } from "./AppContext.js"
 
 /** The time-series queries the API serves. */
@@ -9,7 +9,7 @@ export const makeSeriesFacade = (store: Store): SeriesFacade => ({
       metric === undefined
         ? store.queryNode(nodeId, options)
         : [store.query(nodeId, metric, options)].filter((w) => w !== undefined)
-    return { nodeId, series: windows }
+    return { nodeId, series: windows.map((window) => toMetricSeries(window)) }
   },
   agent: (agentId) => {
     const latest = store.latestForAgent(agentId)

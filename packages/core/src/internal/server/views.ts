@@ -3,7 +3,6 @@ import type { AgentRegistry } from "../../AgentRegistry.js"
 import type { AggregatorShape } from "../../Aggregator.js"
 import type { ControlDescription } from "../../NodeDetails.js"
 import type { PluginRegistryService } from "../../PluginRegistry.js"
-import * as Search from "../../Search.js"
 import { type Store, toMetricSeries } from "../../TimeSeriesStore.js"
 import { diff } from "../../views/Diff.js"
 import { nodeDetails } from "../../views/Panels.js"
@@ -92,18 +91,14 @@ export const makeViewsFacade = (
       return { ...details, panels: [...details.panels, ...extra] }
     },
     search: (query, view, limit) => {
-      const compiled = Search.compile(query)
-      if (Result.isFailure(compiled)) {
-        throw new HttpError(400, "bad_search", compiled.failure.message, { position: compiled.failure.position })
-      }
       const views = view !== undefined ? [view] : registry.views().map((v) => v.id)
       const out: Array<RenderedNode> = []
       const seen = new Set<string>()
       for (const id of views) {
-        const rendered = render(id, {})
-        for (const node of rendered.nodes) {
+        // The search filter matches a node or any report node it stands for (a container's image fields...).
+        for (const node of render(id, { search: query }).nodes) {
           if (out.length >= limit) return out
-          if (seen.has(node.id) || !Search.matches(compiled.success, node)) continue
+          if (seen.has(node.id)) continue
           seen.add(node.id)
           out.push(node)
         }

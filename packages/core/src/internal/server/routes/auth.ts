@@ -1,9 +1,14 @@
+import type { IncomingMessage } from "node:http"
 import { Schema } from "effect"
 import type { AppContext } from "../AppContext.js"
 import { sessionCookie } from "../Auth.js"
 import { HttpError, sendJson } from "../HttpError.js"
 import type { Route } from "../Router.js"
 import { decodeBody } from "./decode.js"
+
+/** Whether the browser reached us over HTTPS (directly or through a proxy that says so). */
+const isHttps = (req: IncomingMessage): boolean =>
+  ("encrypted" in req.socket && req.socket.encrypted === true) || req.headers["x-forwarded-proto"] === "https"
 
 const SessionRequest = Schema.Struct({ token: Schema.String })
 const SessionState = Schema.Struct({ authRequired: Schema.Boolean, authenticated: Schema.Boolean })
@@ -37,11 +42,12 @@ export const authRoutes = (app: AppContext): ReadonlyArray<Route> => [
       if (!app.auth.checkToken(token)) throw new HttpError(401, "bad_token", "the token is not valid")
       const id = app.auth.openSession(Date.now())
       const maxAge = Math.floor(app.auth.sessionTtlMs / 1000)
+      const secure = isHttps(req) ? "; Secure" : ""
       sendJson(
         res,
         200,
         { authRequired: true, authenticated: true },
-        { "set-cookie": `${sessionCookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}` }
+        { "set-cookie": `${sessionCookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${secure}` }
       )
     }
   },

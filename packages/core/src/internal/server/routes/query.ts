@@ -142,7 +142,9 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
       const agentId = params.agent_id!
       const state = app.aggregator.probeState(agentId)
       if (state === undefined) {
-        if (!app.agents.has(agentId)) throw new HttpError(404, "unknown_agent", `unknown agent "${agentId}"`)
+        if (!app.agents.has(agentId)) {
+          throw new HttpError(404, "unknown_agent", `unknown agent "${agentId}"`, { agentId })
+        }
         throw new HttpError(404, "no_report", `agent "${agentId}" has not sent a report yet`)
       }
       const topologies: Record<string, { nodes: Record<string, unknown> }> = {}
@@ -167,7 +169,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
     handle: ({ res, params, url }) => {
       const agentId = params.agent_id!
       if (!app.agents.has(agentId) && app.aggregator.probeState(agentId) === undefined) {
-        throw new HttpError(404, "unknown_agent", `unknown agent "${agentId}"`)
+        throw new HttpError(404, "unknown_agent", `unknown agent "${agentId}"`, { agentId })
       }
       const node = url.searchParams.get("node")
       const state = app.aggregator.probeState(agentId)

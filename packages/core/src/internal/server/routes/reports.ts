@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Report } from "../../../Report.js"
+import { inconsistency, Report } from "../../../Report.js"
 import type { AppContext } from "../AppContext.js"
 import { parseJson, readBody } from "../Body.js"
 import { HttpError, sendJson } from "../HttpError.js"
@@ -39,6 +39,11 @@ export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
       } catch (error) {
         app.metrics.reports.inc({ result: "rejected" })
         throw error
+      }
+      const problem = inconsistency(report)
+      if (problem !== undefined) {
+        app.metrics.reports.inc({ result: "rejected" })
+        throw new HttpError(422, "invalid_body", problem)
       }
       if (!app.agents.has(report.probeId)) {
         app.metrics.reports.inc({ result: "rejected" })
