@@ -406,6 +406,13 @@ describe("AppServer security", () => {
     }
   })
 
+  it("refuses an invalid config, naming the setting", async () => {
+    await expect(createApp({ port: 0, token: "short" })).rejects.toThrow(
+      "invalid setting token: Expected a value with a length of at least 8"
+    )
+    await expect(createApp({ port: 0, maxBodyBytes: -5 })).rejects.toThrow("invalid setting maxBodyBytes")
+  })
+
   it("fails to start with a clear error when the port is taken, and frees the port on close", async () => {
     const first = await createApp({ port: 0 })
     await expect(createApp({ port: first.port })).rejects.toThrow(
