@@ -22,6 +22,7 @@ import type { ProbeSummary } from "./MergedReport.js"
 import type { NodeDetails } from "./NodeDetails.js"
 import type { AnyPlugin } from "./Plugin.js"
 import { PluginRegistry } from "./PluginRegistry.js"
+import { isReport } from "./internal/report/guard.js"
 import { decode, inconsistency } from "./Report.js"
 import type { RenderedNode, RenderedView, ViewFilters, ViewSummary } from "./views/View.js"
 
@@ -132,7 +133,7 @@ export const createApp = async (options: CreateAppOptions = {}): Promise<App> =>
     probes: () => aggregator.probes(),
     stats: () => aggregator.stats(),
     ingest: async (report) => {
-      const decoded = await runtime.runPromise(decode(report))
+      const decoded = isReport(report) ? report : await runtime.runPromise(decode(report))
       const problem = inconsistency(decoded)
       if (problem !== undefined) throw new Error(`invalid report: ${problem}`)
       return server.ingest(decoded)
