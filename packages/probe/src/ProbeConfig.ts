@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentConfig } from "@orchestrator/core"
+import { type AgentConfig, AppServerConfig } from "@orchestrator/core"
 import { Cause, Schema } from "effect"
 
 const isHttpUrl = Schema.makeFilter<string>((text) => {
@@ -81,19 +81,19 @@ export const defaults: ProbeConfig = {
 }
 
 /**
- * Raised for a bad flag, environment variable or setting; the message names it.
+ * Raised for a bad flag, environment variable or setting; the message names it. The same error the app
+ * server's config raises.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  setting: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid setting ${this.setting}: ${this.reason}`
-  }
-}
+export const ConfigError = AppServerConfig.ConfigError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConfigError = AppServerConfig.ConfigError
 
 /**
  * Validates settings given in code, filling defaults; returns a `ConfigError` naming the bad field.
@@ -118,13 +118,7 @@ export const make = (settings: Partial<ProbeConfig> = {}): ProbeConfig | ConfigE
  * @since 0.1.0
  * @category parsers
  */
-export const parseDuration = (text: string): number | undefined => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-  if (m === null) return undefined
-  const n = Number(m[1])
-  const unit = m[2] ?? "s"
-  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1_000 : unit === "m" ? 60_000 : 3_600_000))
-}
+export const parseDuration: (text: string) => number | undefined = AppServerConfig.parseDuration
 
 type Kind = "string" | "int" | "duration"
 
