@@ -18,7 +18,7 @@ const usage = `Usage: orchestrator-app [flags]
   --stale-node-threshold <dur>  drop probes silent this long (default 60s; env STALE_NODE_THRESHOLD)
   --max-body-bytes <n>          largest accepted request body (default 16 MiB)
   --cors-origin <a,b>           origins allowed by CORS (credentials only for origins named explicitly)
-  --max-nodes-per-topology <n>  cap on merged nodes per topology (default 250000)
+  --max-nodes-per-topology <n>  cap on merged nodes per topology (default 1000000)
   --ui-assets <dir>             serve the web UI from this folder (default: @orchestrator/ui)
   --no-probe                    do not embed a probe of this host
   --no-ui                       do not serve the web UI

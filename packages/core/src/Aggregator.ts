@@ -19,7 +19,7 @@ import type { Report } from "./Report.js"
 export const AggregatorOptions = Schema.Struct({
   /** Drop a probe not heard from for this long (default 60 s). */
   staleNodeThresholdMs: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(100)),
-  /** At most this many nodes per topology; further nodes are dropped with a warning (default 250,000). */
+  /** At most this many nodes per topology; further nodes are dropped with a warning (default 1,000,000). */
   maxNodesPerTopology: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   /** Samples kept per metric on a merged node (default 120). */
   maxSamples: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -39,7 +39,7 @@ export type AggregatorOptions = typeof AggregatorOptions.Type
  */
 export const defaultOptions: AggregatorOptions = {
   staleNodeThresholdMs: 60_000,
-  maxNodesPerTopology: 250_000,
+  maxNodesPerTopology: 1_000_000,
   maxSamples: 120
 }
 

@@ -177,7 +177,9 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     flushIntervalMs: config.deltaIntervalMs,
     maxBufferedBytes: config.maxClientBufferBytes,
     pingIntervalMs: 30_000,
-    maxClients: config.maxClients
+    maxClients: config.maxClients,
+    onFlush: (ms) => metrics?.flushSeconds.observe(ms / 1000),
+    onDropped: () => metrics?.clientsDropped.inc()
   })
   metrics = new AppMetrics({
     nodes: () => aggregator.stats().nodes,

@@ -34,7 +34,7 @@ export const AppServerConfig = Schema.Struct({
   headersTimeoutMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(100)),
   /** Origins allowed by CORS (`*` for any; default none: same-origin only). */
   corsOrigins: Schema.Array(Schema.String),
-  /** Most nodes kept per topology (default 250,000). */
+  /** Most nodes kept per topology (default 1,000,000). */
   maxNodesPerTopology: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   /** Most time series kept (default 1,000,000). */
   maxSeries: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
@@ -74,7 +74,7 @@ export const defaults: AppServerConfig = {
   bodyTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   corsOrigins: [],
-  maxNodesPerTopology: 250_000,
+  maxNodesPerTopology: 1_000_000,
   maxSeries: 1_000_000,
   maxAgents: 10_000,
   maxClients: 1_000,

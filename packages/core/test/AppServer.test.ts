@@ -266,6 +266,7 @@ describe("AppServer", () => {
       expect(metrics).toContain('orchestrator_reports_total{result="accepted"}')
       expect(metrics).toContain('orchestrator_nodes{topology="containers"}')
       expect(metrics).toContain("orchestrator_websocket_clients")
+      expect(metrics).toContain("orchestrator_websocket_flush_seconds_bucket")
       const openapi = (await get(`${app.url}/openapi.json`)).body as { openapi: string; paths: Record<string, unknown> }
       expect(openapi.openapi).toBe("3.1.0")
       expect(Object.keys(openapi.paths)).toEqual(

@@ -40,9 +40,9 @@ export const quantile = (values: ReadonlyArray<number>, q: number): number => {
 /** The median of `values`. */
 export const median = (values: ReadonlyArray<number>): number => quantile(values, 0.5)
 
-/** A number with a precision that suits its size. */
+/** A number with a precision that suits its size (whole numbers as they are). */
 export const fmt = (value: number, digits?: number): string => {
-  if (!Number.isFinite(value)) return String(value)
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value)
   if (digits !== undefined) return value.toFixed(digits)
   const abs = Math.abs(value)
   return abs >= 100 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2)

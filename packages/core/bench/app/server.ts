@@ -5,7 +5,7 @@
  *
  * - it sends `{ type: "ready", port, pid }` once it listens;
  * - it answers `{ type: "stats", id }` (and `{ type: "gc", id }`, after a full GC) with its CPU time,
- *   memory and aggregator counters;
+ *   memory, aggregator counters, and its event-loop delay and GC pauses since the previous answer;
  * - `{ type: "profile", id, file }` starts a CPU profile of the child, or, when one runs, stops it and writes
  *   it to `file`; either way it answers with stats;
  * - on `{ type: "exit" }`, or when the parent goes away, it closes the app and exits.
@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
+import { monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks"
 import { createApp } from "../../src/App.js"
 import type { AppServerConfig } from "../../src/AppServerConfig.js"
 import { startProfile } from "./Profile.js"
@@ -29,6 +30,15 @@ export interface ChildStats {
   readonly probes: number
   readonly nodes: Readonly<Record<string, number>>
   readonly nodesDropped: number
+  /** Since the previous stats: how late timers fired (ms), i.e. how long the event loop was blocked. */
+  readonly loopDelay: { readonly p50: number; readonly p99: number; readonly max: number }
+  /** Since the previous stats: GC pauses (ms), all kinds and the major (mark-compact) ones. */
+  readonly gc: {
+    readonly count: number
+    readonly totalMs: number
+    readonly majorCount: number
+    readonly majorMaxMs: number
+  }
 }
 
 /** Messages from the parent. */
@@ -41,6 +51,22 @@ const peakRss = (): number => {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))
   return match === null ? 0 : Number(match[1]) * 1024
 }
+
+const LOOP_RESOLUTION_MS = 10
+const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+loop.enable()
+const pauses = { count: 0, totalMs: 0, majorCount: 0, majorMaxMs: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    pauses.count++
+    pauses.totalMs += entry.duration
+    // NODE_PERFORMANCE_GC_MAJOR
+    if ((entry as PerformanceEntry & { readonly detail?: { readonly kind?: number } }).detail?.kind === 4) {
+      pauses.majorCount++
+      pauses.majorMaxMs = Math.max(pauses.majorMaxMs, entry.duration)
+    }
+  }
+}).observe({ entryTypes: ["gc"] })
 
 const config = JSON.parse(process.argv[2] ?? "{}") as Partial<AppServerConfig>
 const app = await createApp({ ...config, host: "127.0.0.1", port: 0 })
@@ -59,7 +85,22 @@ const stats = (id: number): ChildStats => {
     peakRss: peakRss(),
     probes: aggregator.probes,
     nodes: aggregator.nodes,
-    nodesDropped: aggregator.nodesDropped
+    nodesDropped: aggregator.nodesDropped,
+    loopDelay: (() => {
+      // The histogram samples every `resolution` ms and includes it: subtract it to get the delay.
+      const late = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS)
+      const out = { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max) }
+      loop.reset()
+      return out
+    })(),
+    gc: (() => {
+      const out = { ...pauses }
+      pauses.count = 0
+      pauses.totalMs = 0
+      pauses.majorCount = 0
+      pauses.majorMaxMs = 0
+      return out
+    })()
   }
 }
 

@@ -29,6 +29,18 @@ export class AppMetrics {
     registers: [this.registry]
   })
 
+  readonly flushSeconds = new Histogram({
+    name: "orchestrator_websocket_flush_seconds",
+    help: "Time to render, diff and send the deltas of every subscribed view once",
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry]
+  })
+  readonly clientsDropped = new Counter({
+    name: "orchestrator_websocket_clients_dropped_total",
+    help: "WebSocket clients dropped because they did not read their deltas",
+    registers: [this.registry]
+  })
+
   constructor(sources: {
     readonly nodes: () => Readonly<Record<string, number>>
     readonly probes: () => number

@@ -60,6 +60,10 @@ export class ClientHub {
       readonly maxBufferedBytes: number
       readonly pingIntervalMs: number
       readonly maxClients: number
+      /** Called after each flush with its duration in ms. */
+      readonly onFlush?: (ms: number) => void
+      /** Called when a slow client is dropped. */
+      readonly onDropped?: () => void
     }
   ) {
     this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs)
@@ -123,6 +127,7 @@ export class ClientHub {
       this.deltasSent += group.clients.size
     }
     this.lastFlushMs = performance.now() - started
+    this.options.onFlush?.(this.lastFlushMs)
   }
 
   /** Closes every client. */
@@ -140,6 +145,7 @@ export class ClientHub {
     if (socket.readyState !== socket.OPEN) return
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.droppedSlow++
+      this.options.onDropped?.()
       socket.terminate()
       this.detach(client)
       return
