@@ -25,6 +25,18 @@ export interface ProbeSummary {
 }
 
 /**
+ * One change to the nodes of a topology, as {@link MergedReport.changes} lists them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TopologyChange {
+  readonly id: string
+  /** `true` when the node left the report; `false` when it was added or replaced by a new object. */
+  readonly removed: boolean
+}
+
+/**
  * A read-only view of the merged report. The maps are live: read them synchronously and do not keep them
  * across an `await`/`yield` if you need a consistent snapshot; compare `generation` to know whether a
  * topology changed since you last read it.
@@ -43,7 +55,18 @@ export interface MergedReport {
   nodes(topology: string): ReadonlyMap<string, Node>
   /** One node, searched across all topologies when `topology` is omitted. */
   node(id: string, topology?: string): Node | undefined
+  /**
+   * The changes to a topology since it was at `generation`, oldest first, or `undefined` when the report
+   * does not know them (it keeps a bounded history, or none). Replaying them in order on a copy of the node
+   * map (replace in place, delete, append) gives the current map, order included.
+   *
+   * **When to use**: a reader that keeps state per node (the views' endpoint table) updates what changed
+   * instead of comparing whole maps. Optional, so readers must handle its absence by comparing.
+   */
+  changes?(topology: string, generation: number): ReadonlyArray<TopologyChange> | undefined
 }
+
+const noChanges: ReadonlyArray<TopologyChange> = []
 
 const empty: ReadonlyMap<string, Node> = new Map()
 
@@ -70,6 +93,7 @@ export const fromNodes = (
     topologies,
     probes,
     generation: () => 0,
+    changes: (_, generation) => (generation === 0 ? noChanges : undefined),
     nodes: (topology) => topologies.get(topology) ?? empty,
     node: (id, topology) => {
       if (topology !== undefined) return topologies.get(topology)?.get(id)

@@ -6,11 +6,25 @@
  */
 import * as Fields from "../Fields.js"
 import { containerImage, containerStatus, field } from "../internal/views/describe.js"
-import { renderTopology } from "../internal/views/render.js"
+import { renderTopology, type TopologySpec } from "../internal/views/render.js"
 import { Topologies } from "../Topology.js"
 import * as Specs from "../internal/views/specs.js"
 import * as Containers from "./Containers.js"
 import type { ViewDefinition } from "./View.js"
+
+/** One spec for every render: renders of the same spec reuse the edges that did not change. */
+const spec: TopologySpec = {
+  ...Specs.containers,
+  group: {
+    key: (node) => {
+      const image = containerImage(node)
+      return image === "" ? undefined : image
+    },
+    status: (node, metrics) => containerStatus(field(node, Fields.Latest.containerState), metrics[Fields.Metrics.cpu]),
+    shape: "hexagon",
+    labelMinor: (n) => (n === 1 ? "1 container" : `${n} containers`)
+  }
+}
 
 /**
  * The containers-by-image view definition (`containers-by-image`). Group ids are image names.
@@ -24,18 +38,5 @@ export const view: ViewDefinition = {
   reads: Containers.view.reads,
   countTopology: Topologies.containers,
   rank: 21,
-  render: (report) =>
-    renderTopology(report, {
-      ...Specs.containers,
-      group: {
-        key: (node) => {
-          const image = containerImage(node)
-          return image === "" ? undefined : image
-        },
-        status: (node, metrics) =>
-          containerStatus(field(node, Fields.Latest.containerState), metrics[Fields.Metrics.cpu]),
-        shape: "hexagon",
-        labelMinor: (n) => (n === 1 ? "1 container" : `${n} containers`)
-      }
-    })
+  render: (report) => renderTopology(report, spec)
 }

@@ -1,5 +1,5 @@
 import { defaultMaxSamples, mergeNode } from "../../Merge.js"
-import type { MergedReport, ProbeSummary } from "../../MergedReport.js"
+import type { MergedReport, ProbeSummary, TopologyChange } from "../../MergedReport.js"
 import type { NodeChange, ProbeState } from "../../ProbeState.js"
 import type { Node } from "../../Report.js"
 
@@ -13,6 +13,40 @@ export interface MergeOutcome {
   readonly dropped: number
 }
 
+/** How many changes per topology {@link MergedStore.changes} can go back (at least). */
+const changesKept = 1 << 16
+
+/** The recent changes to one topology, grouped by the generation they produced. */
+class ChangeLog {
+  entries: Array<TopologyChange> = []
+  /** The generation the topology was at before `entries[0]`. */
+  base: number
+  /** `ends[k]` is where the changes of generation `base + k + 1` end in `entries`. */
+  ends: Array<number> = []
+
+  constructor(generation: number) {
+    this.base = generation
+  }
+
+  /** Closes the changes of one generation, forgetting the oldest generations when there are too many. */
+  close(): void {
+    this.ends.push(this.entries.length)
+    if (this.entries.length <= 2 * changesKept) return
+    let dropped = 0
+    let cut = 0
+    while (dropped < this.ends.length - 1 && this.entries.length - cut > changesKept) cut = this.ends[dropped++]!
+    this.entries = this.entries.slice(cut)
+    this.ends = this.ends.slice(dropped).map((end) => end - cut)
+    this.base += dropped
+  }
+
+  since(generation: number, current: number): ReadonlyArray<TopologyChange> | undefined {
+    if (generation === current) return []
+    if (generation < this.base || generation > current) return undefined
+    return this.entries.slice(generation === this.base ? 0 : this.ends[generation - this.base - 1]!)
+  }
+}
+
 /**
  * The merged report kept incrementally: a node is re-merged only when a probe that reports it changes it,
  * so ingesting one probe's report costs what that report holds, not what all probes hold.
@@ -24,6 +58,7 @@ export class MergedStore implements MergedReport {
   /** Which probes report each node; a string for the common single-owner case. */
   private readonly owners = new Map<string, Map<string, string | Array<string>>>()
   private readonly generations = new Map<string, number>()
+  private readonly logs = new Map<string, ChangeLog>()
   droppedTotal = 0
 
   constructor(
@@ -46,6 +81,12 @@ export class MergedStore implements MergedReport {
       if (found !== undefined) return found
     }
     return undefined
+  }
+
+  changes(topology: string, generation: number): ReadonlyArray<TopologyChange> | undefined {
+    const current = this.generation(topology)
+    if (generation === current) return []
+    return this.logs.get(topology)?.since(generation, current)
   }
 
   /** The probes that report a node. */
@@ -93,6 +134,15 @@ export class MergedStore implements MergedReport {
     return this.applyChanges(probeId, changes)
   }
 
+  private log(topology: string): ChangeLog {
+    let log = this.logs.get(topology)
+    if (log === undefined) {
+      log = new ChangeLog(this.generation(topology))
+      this.logs.set(topology, log)
+    }
+    return log
+  }
+
   private applyChanges(probeId: string, changes: ReadonlyArray<NodeChange>): MergeOutcome {
     const touched = new Set<string>()
     let dropped = 0
@@ -111,7 +161,10 @@ export class MergedStore implements MergedReport {
       const next = change.node === undefined ? withoutOwner(current, probeId) : withOwner(current, probeId)
       if (next === undefined) {
         owners.delete(change.id)
-        if (merged.delete(change.id)) touched.add(change.topology)
+        if (merged.delete(change.id)) {
+          touched.add(change.topology)
+          this.log(change.topology).entries.push({ id: change.id, removed: true })
+        }
         continue
       }
       if (current === undefined && merged.size >= this.maxNodesPerTopology) {
@@ -123,10 +176,12 @@ export class MergedStore implements MergedReport {
       if (node !== undefined) {
         merged.set(change.id, node)
         touched.add(change.topology)
+        this.log(change.topology).entries.push({ id: change.id, removed: false })
       }
     }
     for (const topology of touched) {
       this.generations.set(topology, (this.generations.get(topology) ?? 0) + 1)
+      this.log(topology).close()
       if (this.topologies.get(topology)?.size === 0) {
         this.topologies.delete(topology)
         this.owners.delete(topology)

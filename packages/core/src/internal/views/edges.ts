@@ -105,6 +105,18 @@ export class EdgeCounter {
     this.targets = new Int32Array(Math.max(16, capacity))
   }
 
+  /** Starts over with new node ids, keeping the arrays when they hold `capacity` (to reuse one counter). */
+  reset(ids: ReadonlyArray<string>, capacity = 1024): this {
+    this.ids = ids
+    this.n = 0
+    this.sorted = undefined
+    if (this.sources.length < capacity) {
+      this.sources = new Int32Array(capacity)
+      this.targets = new Int32Array(capacity)
+    }
+    return this
+  }
+
   /** Adds `count` connections from `source` to `target`; self edges are dropped. */
   add(source: number, target: number, count = 1): void {
     if (source === target) return
@@ -179,15 +191,65 @@ export class EdgeCounter {
     }
   }
 
-  /** The counted edges as rendered edges. */
-  edges(): ListMap<RenderedEdge> {
+  /**
+   * The counted edges as rendered edges. With a `memo` of the previous render, an edge with the same source,
+   * target and count is the previous object; the memo then holds this render's edges.
+   */
+  edges(memo?: EdgeMemo): ListMap<RenderedEdge> {
     const ids = this.ids
+    const { starts, targets } = this.sort()
     const list: Array<RenderedEdge> = []
-    this.forEach((s, t, connections) => {
+    const previous = memo?.list ?? []
+    const previousRuns = memo?.runs
+    const runs = memo === undefined ? undefined : new Map<string, number>()
+    for (let s = 0; s + 1 < starts.length; s++) {
+      let i = starts[s]!
+      const end = starts[s + 1]!
+      if (i === end) continue
       const source = ids[s]!
-      const target = ids[t]!
-      list.push({ id: edgeId(source, target), source, target, connections })
-    })
+      runs?.set(source, list.length)
+      /** Where to look for the next edge in the previous render's run of this source (-1: none). */
+      let cursor = previousRuns?.get(source) ?? -1
+      while (i < end) {
+        const t = targets[i]!
+        let j = i + 1
+        while (j < end && targets[j] === t) j++
+        const connections = j - i
+        i = j
+        const target = ids[t]!
+        let edge: RenderedEdge | undefined
+        // Both runs are sorted by target number, and numbers keep their order across renders but for the
+        // nodes added or removed in between: look a few edges ahead for the target.
+        for (let k = cursor; k >= 0 && k < previous.length && k < cursor + lookahead; k++) {
+          const candidate = previous[k]!
+          if (candidate.source !== source) break
+          if (candidate.target === target) {
+            if (candidate.connections === connections) edge = candidate
+            cursor = k + 1
+            break
+          }
+        }
+        list.push(edge ?? { id: edgeId(source, target), source, target, connections })
+      }
+    }
+    if (memo !== undefined && runs !== undefined) {
+      memo.list = list
+      memo.runs = runs
+    }
     return new ListMap(list)
   }
+}
+
+const lookahead = 8
+
+/**
+ * The edges of the previous render of a view, by source, for {@link EdgeCounter.edges} to reuse.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export class EdgeMemo {
+  list: ReadonlyArray<RenderedEdge> = []
+  /** Where each source's edges start in `list` (a render's edges are grouped by source). */
+  runs: ReadonlyMap<string, number> = new Map()
 }

@@ -138,8 +138,8 @@ export const ownerFn = (topology: string, l: Lookup): OwnerFn | undefined => {
 }
 
 /**
- * How a renderer finds the owners of the endpoint numbered `e` in an endpoint table: by position in the
- * owner topology (`at`, no hashing) or by id (`of`).
+ * How a renderer finds the owners of the endpoint in slot `e` of an endpoint table: by slot in the owner
+ * topology (`at`, no hashing; see `EndpointTable.at`) or by id (`of`).
  *
  * @since 0.1.0
  * @category internal

@@ -3,20 +3,23 @@
  * connected endpoints, with pseudo nodes for traffic whose other side is outside the view.
  *
  * Hot path (runs over every connection on every change): it walks the shared endpoint table (flat arrays
- * built once per report state), finds owners by their position in the owner topology instead of hashing ids,
- * counts edges in typed arrays, and classifies unknown addresses once per id.
+ * kept in step with the report incrementally), finds owners by their slot in the owner topology instead of
+ * hashing ids, counts edges in typed arrays, and classifies unknown addresses once per id. Rendered nodes and
+ * edges that did not change keep their objects from the previous render.
  *
  * @since 0.1.0
  */
 import type { MergedReport } from "../../MergedReport.js"
 import type { Node } from "../../Report.js"
+import { Topologies } from "../../Topology.js"
 import * as Pseudo from "../../views/Pseudo.js"
 import type { NodeStatus, RenderedNode, Rendering } from "../../views/View.js"
 import { endpointParts, isPublicAddress, subnetOf } from "./address.js"
 import { hostLabel, latestMetrics, worstStatus } from "./describe.js"
-import { EdgeCounter, ListMap } from "./edges.js"
-import { endpointTable } from "./endpointTable.js"
+import { EdgeCounter, EdgeMemo, ListMap } from "./edges.js"
+import { type EndpointTable, endpointTable } from "./endpointTable.js"
 import { hostOf, type Lookup, lookup, type OwnerFn, type Owners, tableOwner } from "./owners.js"
+import type { SlotsView } from "./slots.js"
 
 /**
  * Where endpoints whose owner is not in the view go: a per-host "Uncontained" or "Unmanaged" node, or (when
@@ -36,7 +39,10 @@ export type Unowned = "uncontained" | "unmanaged" | undefined
 export interface TopologySpec {
   /** The topology whose nodes become rendered nodes. */
   readonly topology: string
-  /** Renders one node; `undefined` leaves it out. */
+  /**
+   * Renders one node; `undefined` leaves it out. Must depend only on the node and the hosts it reads: a
+   * render reuses the result while the node object and those hosts are the same objects.
+   */
   readonly node: (node: Node, hosts: ReadonlyMap<string, Node>) => RenderedNode | undefined
   readonly unowned?: Unowned
   /** Collapses nodes into groups (processes by name, containers by image). */
@@ -66,6 +72,32 @@ type PseudoInfo =
   | { readonly kind: "uncontained" | "unmanaged"; readonly host: string }
 
 /**
+ * The unknown-peer node an address outside the report stands for.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export interface Peer {
+  readonly id: string
+  readonly address: string
+  readonly scope: string
+}
+
+/**
+ * The unknown peer of an endpoint id outside the report, or `null` for a public address (The Internet).
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const peerOf = (id: string): Peer | null => {
+  const parts = endpointParts(id)
+  const address = parts?.address ?? id
+  const scope = parts?.scope ?? ""
+  if (scope === "" && isPublicAddress(address)) return null
+  return { id: Pseudo.peerId(address, scope), address, scope }
+}
+
+/**
  * Resolves endpoints to the ids of the nodes that stand for them in one view: their owners when the view
  * has them, else a pseudo node. Remembers which pseudo nodes it handed out so they can be rendered.
  *
@@ -84,6 +116,11 @@ export class Resolver {
     private readonly unowned: Unowned,
     private readonly owners?: { readonly has: (id: string) => boolean; readonly of: OwnerFn }
   ) {}
+
+  /** Whether endpoints without an owner on a known host go to a per-host node. */
+  get perHost(): boolean {
+    return this.unowned !== undefined
+  }
 
   /** Whether an id stands for something outside the report (The Internet, an unknown peer). */
   isOutside(id: string): boolean {
@@ -118,13 +155,7 @@ export class Resolver {
       peer = this.classify(id)
       this.classified.set(id, peer)
     }
-    if (peer !== null) return peer
-    const internet = direction === "in" ? Pseudo.incomingInternetId : Pseudo.outgoingInternetId
-    if (!this.pseudo.has(internet)) {
-      this.pseudo.set(internet, { kind: "internet", direction: direction === "in" ? "inbound" : "outbound" })
-      this.outside.add(internet)
-    }
-    return internet
+    return peer ?? this.internet(direction)
   }
 
   private owned(owners: Owners, has: (id: string) => boolean): string | ReadonlyArray<string> | undefined {
@@ -136,14 +167,27 @@ export class Resolver {
 
   /** `null` for a public address, else the id of its unknown-peer node (registered on the way). */
   private classify(id: string): string | null {
-    const parts = endpointParts(id)
-    const address = parts?.address ?? id
-    const scope = parts?.scope ?? ""
-    if (scope === "" && isPublicAddress(address)) return null
-    const peer = Pseudo.peerId(address, scope)
-    this.pseudo.set(peer, { kind: "peer", address, scope })
-    this.outside.add(peer)
-    return peer
+    const peer = peerOf(id)
+    return peer === null ? null : this.peer(peer)
+  }
+
+  /** The id of an unknown-peer node, registered so that {@link Resolver.node} renders it. */
+  peer(peer: Peer): string {
+    if (!this.pseudo.has(peer.id)) {
+      this.pseudo.set(peer.id, { kind: "peer", address: peer.address, scope: peer.scope })
+      this.outside.add(peer.id)
+    }
+    return peer.id
+  }
+
+  /** The id of The Internet node for one direction, registered so that {@link Resolver.node} renders it. */
+  internet(direction: "in" | "out"): string {
+    const internet = direction === "in" ? Pseudo.incomingInternetId : Pseudo.outgoingInternetId
+    if (!this.pseudo.has(internet)) {
+      this.pseudo.set(internet, { kind: "internet", direction: direction === "in" ? "inbound" : "outbound" })
+      this.outside.add(internet)
+    }
+    return internet
   }
 
   /** Renders a pseudo node this resolver handed out. */
@@ -235,42 +279,160 @@ const groupNode = (group: Group, spec: GroupSpec): RenderedNode => {
 }
 
 /**
+ * Remembers what a {@link TopologySpec.node} call read from the hosts map, so its result can be reused while
+ * the node object and those hosts stay the same. Reading the whole map (size, iteration) makes it uncacheable.
+ */
+class HostReads implements ReadonlyMap<string, Node> {
+  hosts: ReadonlyMap<string, Node> = new Map()
+  ids: Array<string> = []
+  nodes: Array<Node | undefined> = []
+  whole = false
+
+  reset(hosts: ReadonlyMap<string, Node>): this {
+    this.hosts = hosts
+    this.ids = []
+    this.nodes = []
+    this.whole = false
+    return this
+  }
+
+  get(id: string): Node | undefined {
+    const node = this.hosts.get(id)
+    this.ids.push(id)
+    this.nodes.push(node)
+    return node
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined
+  }
+
+  get size(): number {
+    this.whole = true
+    return this.hosts.size
+  }
+
+  forEach(f: (value: Node, key: string, map: ReadonlyMap<string, Node>) => void, thisArg?: unknown): void {
+    this.whole = true
+    this.hosts.forEach((value, key) => {
+      f.call(thisArg, value, key, this)
+    })
+  }
+
+  entries(): MapIterator<[string, Node]> {
+    this.whole = true
+    return this.hosts.entries()
+  }
+
+  keys(): MapIterator<string> {
+    this.whole = true
+    return this.hosts.keys()
+  }
+
+  values(): MapIterator<Node> {
+    this.whole = true
+    return this.hosts.values()
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Node]> {
+    return this.entries()
+  }
+}
+
+interface CachedNode {
+  readonly rendered: RenderedNode | undefined
+  readonly ids: ReadonlyArray<string>
+  readonly nodes: ReadonlyArray<Node | undefined>
+}
+
+/** Rendered nodes by node object, per node function: a delta replaces the objects of the nodes it changes. */
+const renderedNodes = new WeakMap<TopologySpec["node"], WeakMap<Node, CachedNode>>()
+
+/** Renders nodes with `render`, reusing the last result for a node object while the hosts it read are the same. */
+const nodeRenderer = (render: TopologySpec["node"], hosts: ReadonlyMap<string, Node>) => {
+  let cache = renderedNodes.get(render)
+  if (cache === undefined) {
+    cache = new WeakMap()
+    renderedNodes.set(render, cache)
+  }
+  const memo = cache
+  const reads = new HostReads()
+  return (node: Node): RenderedNode | undefined => {
+    const cached = memo.get(node)
+    if (cached !== undefined) {
+      let valid = true
+      for (let i = 0; i < cached.ids.length && valid; i++) valid = hosts.get(cached.ids[i]!) === cached.nodes[i]
+      if (valid) return cached.rendered
+    }
+    reads.reset(hosts)
+    const rendered = render(node, reads)
+    if (!reads.whole) memo.set(node, { rendered, ids: reads.ids, nodes: reads.nodes })
+    return rendered
+  }
+}
+
+/** The nodes of a topology in order, and the number each gets: its slot when the endpoint table has the
+ * topology (holes are skipped), else its position in the report's node map. */
+const numbered = (report: MergedReport, topology: string, table: EndpointTable) => {
+  const slots = slotsOf(table, topology)
+  if (slots !== undefined) return { size: slots.size, nodes: slots.nodes }
+  const nodes = report.nodes(topology)
+  return { size: nodes.size, nodes: Array.from(nodes.values()) }
+}
+
+const slotsOf = (table: EndpointTable, topology: string): SlotsView | undefined => {
+  switch (topology) {
+    case Topologies.processes:
+      return table.processes
+    case Topologies.containers:
+      return table.containers
+    case Topologies.pods:
+      return table.pods
+    case Topologies.hosts:
+      return table.hosts
+    default:
+      return undefined
+  }
+}
+
+/**
  * Renders the nodes of a topology into `list`. Returns, for each report node, the index of the rendered node
- * standing for it (itself, or its group), by position in the topology's node map (-1 when left out).
+ * standing for it (itself, or its group), by its number (see `numbered`; -1 when left out).
  */
 const renderNodes = (
-  report: MergedReport,
+  nodes: { readonly size: number; readonly nodes: ReadonlyArray<Node | undefined> },
   spec: TopologySpec,
   hosts: ReadonlyMap<string, Node>,
   list: Array<RenderedNode>
 ): Int32Array => {
-  const nodes = report.nodes(spec.topology)
   const at = new Int32Array(nodes.size).fill(-1)
   const group = spec.group
-  let position = 0
+  const render = nodeRenderer(spec.node, hosts)
   if (group === undefined) {
-    for (const node of nodes.values()) {
-      const rendered = spec.node(node, hosts)
+    for (let position = 0; position < nodes.size; position++) {
+      const node = nodes.nodes[position]
+      if (node === undefined) continue
+      const rendered = render(node)
       if (rendered !== undefined) {
         at[position] = list.length
         list.push(rendered)
       }
-      position++
     }
     return at
   }
   const groups = new Map<string, Group>()
   const slots: Array<Group | RenderedNode> = []
   const slotOf = new Map<string, number>()
-  for (const node of nodes.values()) {
+  for (let position = 0; position < nodes.size; position++) {
+    const node = nodes.nodes[position]
+    if (node === undefined) continue
     const key = group.key(node)
     if (key === undefined) {
-      const rendered = spec.node(node, hosts)
+      const rendered = render(node)
       if (rendered !== undefined) {
         at[position] = slots.length
         slots.push(rendered)
       }
-      position++
       continue
     }
     let g = groups.get(key)
@@ -282,53 +444,209 @@ const renderNodes = (
     }
     const metrics = latestMetrics(node)
     addToGroup(g, node, metrics, group.status(node, metrics))
-    at[position++] = slotOf.get(key)!
+    at[position] = slotOf.get(key)!
   }
   for (const slot of slots) list.push("head" in slot ? groupNode(slot, group) : slot)
   return at
 }
 
 /**
- * Renders one topology with its connections.
- *
- * @since 0.1.0
- * @category internal
+ * What renders of one spec over one report keep between them: the last render's edges (so unchanged edges
+ * keep their objects) and the counting structures, reused rather than allocated every render (which also
+ * keeps their hidden classes alive, so the optimized code of the hot loops survives full GCs).
  */
-export const renderTopology = (report: MergedReport, spec: TopologySpec): Rendering => {
-  const l = lookup(report)
-  const table = endpointTable(report)
-  const list: Array<RenderedNode> = []
-  const at = renderNodes(report, spec, l.hosts, list)
-  const real = list.length
-  const ids = list.map((n) => n.id)
-  const ownerOf = tableOwner(spec.topology, table, l)
-  /** Rendered node index by report node id, for owners found by id. */
-  let byId: Map<string, number> | undefined
-  const indexOf = (id: string): number | undefined => {
-    if (byId === undefined) {
-      byId = new Map()
-      let position = 0
-      for (const node of report.nodes(spec.topology).values()) {
-        const i = at[position++]!
-        if (i >= 0) byId.set(node.id, i)
-      }
-    }
-    return byId.get(id)
+interface RenderState {
+  readonly edges: EdgeMemo
+  readonly counter: EdgeCounter
+  readonly pseudos: Pseudos
+}
+
+const renderStates = new WeakMap<MergedReport, WeakMap<TopologySpec, RenderState>>()
+
+const renderState = (report: MergedReport, spec: TopologySpec): RenderState => {
+  let bySpec = renderStates.get(report)
+  if (bySpec === undefined) {
+    bySpec = new WeakMap()
+    renderStates.set(report, bySpec)
   }
-  const counter = new EdgeCounter(ids, table.targets.length)
-  const resolver = new Resolver(l, spec.unowned)
-  const pseudoIndex = new Map<string, number>()
-  const outside: Array<boolean> = []
-  const pseudo = (id: string): number => {
-    let i = pseudoIndex.get(id)
+  let state = bySpec.get(spec)
+  if (state === undefined) {
+    state = { edges: new EdgeMemo(), counter: new EdgeCounter([]), pseudos: new Pseudos() }
+    bySpec.set(spec, state)
+  }
+  return state
+}
+
+/** An array of at least `size` elements whose first `size` are -1, reusing `array` when it is big enough. */
+const unset = (array: Int32Array, size: number): Int32Array => {
+  if (array.length < size) return new Int32Array(Math.max(size, array.length * 2)).fill(-1)
+  return array.fill(-1, 0, size)
+}
+
+/**
+ * The pseudo nodes of one render: numbered after the real nodes as endpoints without an owner in the view
+ * need them, each endpoint (as a target) and absent id resolved once.
+ */
+class Pseudos {
+  private readonly index = new Map<string, number>()
+  /** 1 when pseudo node `real + k` stands for something outside the report. */
+  private outside = new Uint8Array(64)
+  private targets: Int32Array = new Int32Array(0)
+  private absent: Int32Array = new Int32Array(0)
+  /** The per-host pseudo node by host slot, for views that have them. */
+  private hosts: Int32Array = new Int32Array(0)
+  private peers: Array<Peer | null | undefined> = []
+  private table!: EndpointTable
+  resolver!: Resolver
+  ids: Array<string> = []
+  real = 0
+
+  /** Starts a render: pseudo nodes get numbers from `real` on, appended to `ids`. */
+  reset(table: EndpointTable, resolver: Resolver, ids: Array<string>, real: number): this {
+    this.table = table
+    this.resolver = resolver
+    this.ids = ids
+    this.real = real
+    this.index.clear()
+    this.targets = unset(this.targets, table.size)
+    this.absent = unset(this.absent, table.absent.length)
+    this.hosts = unset(this.hosts, table.hosts.size)
+    this.peers = peersOf(table)
+    return this
+  }
+
+  /** The node index of a pseudo node id, numbering it on first sight. */
+  of(id: string): number {
+    let i = this.index.get(id)
     if (i === undefined) {
-      i = ids.length
-      ids.push(id)
-      pseudoIndex.set(id, i)
-      outside[i] = resolver.isOutside(id)
+      i = this.ids.length
+      this.ids.push(id)
+      this.index.set(id, i)
+      const k = i - this.real
+      if (k >= this.outside.length) {
+        const outside = new Uint8Array(this.outside.length * 2)
+        outside.set(this.outside)
+        this.outside = outside
+      }
+      this.outside[k] = this.resolver.isOutside(id) ? 1 : 0
     }
     return i
   }
+
+  isOutside(i: number): boolean {
+    return i >= this.real && this.outside[i - this.real] === 1
+  }
+
+  /** The pseudo node for endpoint `e` as the side that opened connections. */
+  source(e: number): number {
+    const host = this.table.at.hosts[e]!
+    if (host >= 0 && this.resolver.perHost) return this.onHost(e, host)
+    return this.of(this.resolver.fallback(this.table.host[e], this.table.endpoints.ids[e]!, "in"))
+  }
+
+  /** The pseudo node for endpoint `e` as the side that accepted connections. */
+  target(e: number): number {
+    let i = this.targets[e]!
+    if (i < 0) {
+      const host = this.table.at.hosts[e]!
+      i =
+        host >= 0 && this.resolver.perHost
+          ? this.onHost(e, host)
+          : this.of(this.resolver.fallback(this.table.host[e], this.table.endpoints.ids[e]!, "out"))
+      this.targets[e] = i
+    }
+    return i
+  }
+
+  /** The per-host node of endpoint `e` on the host in slot `host` (one per host, whatever the direction). */
+  private onHost(e: number, host: number): number {
+    let i = this.hosts[host]!
+    if (i < 0) {
+      i = this.of(this.resolver.fallback(this.table.host[e], this.table.endpoints.ids[e]!, "in"))
+      this.hosts[host] = i
+    }
+    return i
+  }
+
+  /** The pseudo node for `absent[k]`, a target not in the report. */
+  absentTarget(k: number): number {
+    let i = this.absent[k]!
+    if (i < 0) {
+      let peer = this.peers[k]
+      if (peer === undefined) {
+        peer = peerOf(this.table.absent[k]!)
+        this.peers[k] = peer
+      }
+      i = this.of(peer === null ? this.resolver.internet("out") : this.resolver.peer(peer))
+      this.absent[k] = i
+    }
+    return i
+  }
+}
+
+/**
+ * How the absent targets of an endpoint table classify, by number, kept across renders (classifying parses
+ * addresses, and most absent ids stay): keyed by the table's `absent` array, which only grows until the
+ * table renumbers it.
+ */
+const absentPeers = new WeakMap<ReadonlyArray<string>, Array<Peer | null | undefined>>()
+
+const peersOf = (table: EndpointTable): Array<Peer | null | undefined> => {
+  let peers = absentPeers.get(table.absent)
+  if (peers === undefined) {
+    peers = []
+    absentPeers.set(table.absent, peers)
+  }
+  return peers
+}
+
+/**
+ * Counts the connections of every endpoint between the nodes standing for its ends, when owners are found by
+ * slot (`ownerAt`, then `at`: the rendered node of each owner slot). The hot loop of most renders: flat
+ * arrays only, and a module-level function so that its optimized code outlives each render's objects.
+ */
+const countBySlot = (
+  table: EndpointTable,
+  ownerAt: Int32Array,
+  at: Int32Array,
+  pseudos: Pseudos,
+  counter: EdgeCounter
+): void => {
+  const { start, count, pool } = table
+  const size = table.size
+  for (let e = 0; e < size; e++) {
+    const n = count[e]!
+    if (n === 0) continue
+    const owner = ownerAt[e]!
+    let source = owner < 0 ? -1 : at[owner]!
+    if (source < 0) source = pseudos.source(e)
+    const sourceOutside = pseudos.isOutside(source)
+    const end = start[e]! + n
+    for (let a = start[e]!; a < end; a++) {
+      const t = pool[a]!
+      let target: number
+      if (t < 0) target = pseudos.absentTarget(-t - 1)
+      else {
+        const o = ownerAt[t]!
+        target = o < 0 ? -1 : at[o]!
+        if (target < 0) target = pseudos.target(t)
+      }
+      if (!(sourceOutside && pseudos.isOutside(target))) counter.add(source, target)
+    }
+  }
+}
+
+/**
+ * Counts connections when owners are found by id (`of`: services, deployments, namespaces), where an
+ * endpoint may stand for several nodes (a pod behind two services).
+ */
+const countById = (
+  table: EndpointTable,
+  of: ((table: EndpointTable, e: number) => Owners) | undefined,
+  indexOf: (id: string) => number | undefined,
+  pseudos: Pseudos,
+  counter: EdgeCounter
+): void => {
   /** Node index per endpoint: >= 0 one node, -2 several (in `several`), -3 not computed, -1 none. */
   const owned = new Int32Array(table.size).fill(-3)
   const several = new Map<number, Array<number>>()
@@ -336,13 +654,7 @@ export const renderTopology = (report: MergedReport, spec: TopologySpec): Render
     let i = owned[e]!
     if (i !== -3) return i
     i = -1
-    if (ownerOf?._tag === "At") {
-      const position = ownerOf.at[e]!
-      i = position < 0 ? -1 : at[position]!
-      owned[e] = i
-      return i
-    }
-    const found = ownerOf?.of(table, e)
+    const found = of?.(table, e)
     if (typeof found === "string") i = indexOf(found) ?? -1
     else if (found !== undefined) {
       const all: Array<number> = []
@@ -359,38 +671,71 @@ export const renderTopology = (report: MergedReport, spec: TopologySpec): Render
     owned[e] = i
     return i
   }
-  const absentIndex = new Int32Array(table.absent.length).fill(-1)
-  /** The node index for an endpoint number or absent target (see `EndpointTable.targets`). */
-  const resolve = (e: number, direction: "in" | "out"): number => {
-    if (e < 0) {
-      const k = -e - 1
-      let i = absentIndex[k]!
-      if (i < 0) {
-        i = pseudo(resolver.fallback(undefined, table.absent[k]!, direction))
-        absentIndex[k] = i
+  const { start, count, pool } = table
+  for (let e = 0; e < table.size; e++) {
+    const n = count[e]!
+    if (n === 0) continue
+    let source = ownedBy(e)
+    if (source === -1) source = pseudos.source(e)
+    const sourceOutside = pseudos.isOutside(source)
+    const end = start[e]! + n
+    for (let a = start[e]!; a < end; a++) {
+      const te = pool[a]!
+      let target: number
+      if (te < 0) target = pseudos.absentTarget(-te - 1)
+      else {
+        target = ownedBy(te)
+        if (target === -1) target = pseudos.target(te)
       }
-      return i
-    }
-    const i = ownedBy(e)
-    if (i !== -1) return i
-    return pseudo(resolver.fallback(table.host[e], table.ids[e]!, direction))
-  }
-  const { sources, offsets, targets } = table
-  for (let s = 0; s < sources.length; s++) {
-    const e = sources[s]!
-    const source = resolve(e, "in")
-    const sourceOutside = outside[source] === true
-    for (let a = offsets[s]!; a < offsets[s + 1]!; a++) {
-      const te = targets[a]!
-      const target = resolve(te, "out")
       if (source === -2 || target === -2) {
         for (const x of source === -2 ? several.get(e)! : [source]) {
           for (const y of target === -2 ? several.get(te)! : [target]) counter.add(x, y)
         }
-      } else if (!(sourceOutside && outside[target] === true)) {
+      } else if (!(sourceOutside && pseudos.isOutside(target))) {
         counter.add(source, target)
       }
     }
+  }
+}
+
+/**
+ * Renders one topology with its connections.
+ *
+ * Rendered nodes and edges that did not change since the last render of the same spec over the same report
+ * are the same objects as in that render (a delta touches few of them), which spares allocations and lets
+ * diffs short-cut on identity.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const renderTopology = (report: MergedReport, spec: TopologySpec): Rendering => {
+  const l = lookup(report)
+  const table = endpointTable(report)
+  const list: Array<RenderedNode> = []
+  const topology = numbered(report, spec.topology, table)
+  const at = renderNodes(topology, spec, l.hosts, list)
+  const real = list.length
+  const ids = list.map((n) => n.id)
+  const state = renderState(report, spec)
+  const counter = state.counter.reset(ids, table.used)
+  const resolver = new Resolver(l, spec.unowned)
+  const pseudos = state.pseudos.reset(table, resolver, ids, real)
+  const ownerOf = tableOwner(spec.topology, table, l)
+  if (ownerOf?._tag === "At") countBySlot(table, ownerOf.at, at, pseudos, counter)
+  else {
+    /** Rendered node index by report node id, for owners found by id. */
+    let byId: Map<string, number> | undefined
+    const indexOf = (id: string): number | undefined => {
+      if (byId === undefined) {
+        byId = new Map()
+        for (let position = 0; position < topology.size; position++) {
+          const i = at[position]!
+          if (i >= 0) byId.set(topology.nodes[position]!.id, i)
+        }
+      }
+      return byId.get(id)
+    }
+    countById(table, ownerOf?.of, indexOf, pseudos, counter)
   }
   if (ids.length > real) {
     const used = new Uint8Array(ids.length)
@@ -419,5 +764,5 @@ export const renderTopology = (report: MergedReport, spec: TopologySpec): Render
     }
     counter.renumber(mapping, finalIds)
   }
-  return { nodes: new ListMap(list), edges: counter.edges() }
+  return { nodes: new ListMap(list), edges: counter.edges(state.edges) }
 }
