@@ -8,6 +8,7 @@
 import { createServer, type Server } from "node:http"
 import { Context, Effect, Layer, Schedule, Schema, Stream } from "effect"
 import { AgentRegistry } from "./AgentRegistry.js"
+import { builtinViewsPlugin } from "./BuiltinPlugin.js"
 import { Aggregator, type IngestResult } from "./Aggregator.js"
 import { type AppServerConfig, type ConfigError, decodeConfig, defaults, isLoopback } from "./AppServerConfig.js"
 import type { AppContext, SeriesFacade, ViewsFacade } from "./internal/server/AppContext.js"
@@ -152,6 +153,8 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
   const aggregator = yield* Aggregator
   const timeseries = yield* TimeSeriesStore
   const plugins = yield* PluginRegistry
+  // The built-in views come in through the plugin contract like any other view.
+  yield* plugins.registerScoped(builtinViewsPlugin).pipe(Effect.orDie)
   const context = yield* Effect.context<never>()
   const run = Effect.runPromiseWith(context)
 

@@ -259,6 +259,10 @@ describe("AppServer", () => {
       expect((await get(`${app.url}/api/v1/query/agents/nobody/timeseries`)).status).toBe(404)
       const stats = await get(`${app.url}/api/v1/query/stats`)
       expect(stats.body).toMatchObject({ agents: expect.any(Number), aggregator: { probes: expect.any(Number) } })
+      const views = (stats.body.plugins as Array<{ plugin: string; kind: string; name: string }>).filter(
+        (h) => h.plugin === "orchestrator-builtin-views"
+      )
+      expect(views.map((h) => [h.kind, h.name])).toContainEqual(["view", "containers"])
     })
 
     it("exposes Prometheus metrics, OpenAPI, health and ping; refuses wrong methods", async () => {

@@ -22,7 +22,8 @@ export const makeViewsFacade = (
   agents: AgentRegistry,
   onRender: (view: string, seconds: number) => void
 ): ViewsFacade & { diff: typeof diff } => {
-  const registry = ViewRegistry.make()
+  // Every view, the built-in ones included, comes from the plugin registry (see BuiltinPlugin).
+  const registry = ViewRegistry.make({ views: [] })
   const report = aggregator.report
   const pluginViews = new Map<ViewDefinition, () => void>()
   const syncPluginViews = () => {
