@@ -377,7 +377,7 @@ describe("hosts view", () => {
     })
   })
 
-  it("derives host status from CPU normalised by cores, and memory over the total", () => {
+  it("derives host status from CPU (percent of the whole host) and memory over the total", () => {
     const host = (id: string, latest: Record<string, number>, metrics: Record<string, number>) =>
       makeNode("hosts", id, {
         latest: latestFields(1, latest),
@@ -385,8 +385,8 @@ describe("hosts view", () => {
       })
     const rendering = Hosts.view.render(
       MergedReport.fromNodes([
-        host("quiet", { cpu_cores: 8 }, { cpu: 400 }),
-        host("busy", { cpu_cores: 2 }, { cpu: 170 }),
+        host("quiet", { cpu_cores: 8 }, { cpu: 50 }),
+        host("busy", { cpu_cores: 2 }, { cpu: 85 }),
         host("pegged", {}, { cpu: 99 }),
         host("swapping", { memory_total_bytes: 1000 }, { memory: 850 }),
         host("silent", {}, {})

@@ -240,9 +240,8 @@ export const containerStatus = (state: string | undefined, cpu: number | undefin
  * @category internal
  */
 export const hostStatus = (node: Node, metrics: Readonly<Record<string, number>>): NodeStatus => {
-  const cores = Number(field(node, Fields.Latest.cpuCores))
-  const cpu = metrics[Fields.Metrics.cpu]
-  const cpuPercent = cpu === undefined ? undefined : cores > 0 ? cpu / cores : cpu
+  // A host's cpu is already a percent of its whole capacity (see Fields.Metrics.cpu).
+  const cpuPercent = metrics[Fields.Metrics.cpu]
   const total = Number(field(node, Fields.Latest.memoryTotal))
   const memory = metrics[Fields.Metrics.memory]
   const memoryPercent = memory !== undefined && total > 0 ? (memory / total) * 100 : undefined
