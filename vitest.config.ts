@@ -11,11 +11,14 @@ export default defineConfig({
     globalSetup: ["./test/globalSetup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // packages/ui/app is the browser app: measured here for what its unit tests run, and merged with the
+    // browser test's coverage (coverage/ui-browser/) by scripts/coverage-check.mjs, which reads coverage-final.json.
+    // Globs are relative to the root, or to each selected project's root under `--project`: hence `{packages/ui/,}`.
     coverage: {
       provider: "v8",
-      include: ["**/src/**/*.ts"],
-      exclude: ["**/test/**", "**/bench/**", "**/app/**"],
-      reporter: ["text-summary", "json-summary"],
+      include: ["**/src/**/*.ts", "{packages/ui/,}app/**/*.ts"],
+      exclude: ["**/test/**", "**/bench/**", "examples/app/**"],
+      reporter: ["text-summary", "json-summary", "json"],
       reportsDirectory: "coverage"
     },
     projects: packages.map((name) => ({

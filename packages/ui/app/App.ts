@@ -2,7 +2,7 @@
  * The UI's controller: owns the shared state (kept in the URL hash), the live view model and the connection,
  * and wires the header, toolbar, table and details panel together.
  */
-import { ApiError, getViews } from "./Api.js"
+import { ApiError, getViews, socketUrl } from "./Api.js"
 import { Connection, type ConnectionState } from "./Connection.js"
 import { DetailsPanel } from "./DetailsPanel.js"
 import { h, replaceChildren } from "./Dom.js"
@@ -51,7 +51,7 @@ export class App {
     private readonly onUnauthorized: () => void
   ) {
     this.state = parseHash(location.hash)
-    this.connection = new Connection({
+    this.connection = new Connection(socketUrl(), {
       onMessage: (message) => this.onMessage(message),
       onState: (state) => this.showConnection(state),
       onRefused: () => this.onUnauthorized()

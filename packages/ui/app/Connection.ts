@@ -3,7 +3,6 @@
  * app, pings to keep proxies from closing an idle socket, and reconnects with capped, jittered exponential
  * backoff (re-subscribing to the current view).
  */
-import { socketUrl } from "./Api.js"
 import type { ClientMessage, ServerMessage, ViewFilters } from "./Protocol.js"
 
 /** What the connection is doing, for the header's status pill. */
@@ -55,7 +54,9 @@ export class Connection {
   private stopped = false
   private readonly options: ConnectionOptions
 
+  /** `url` is the socket's address (`socketUrl()` from `Api`), passed in so the class needs no page globals. */
   constructor(
+    private readonly url: string,
     private readonly handlers: ConnectionHandlers,
     options: Partial<ConnectionOptions> = {}
   ) {
@@ -99,7 +100,7 @@ export class Connection {
     this.attempt++
     this.opened = false
     this.handlers.onState({ kind: "connecting", attempt: this.attempt })
-    const socket = new WebSocket(socketUrl())
+    const socket = new WebSocket(this.url)
     this.socket = socket
     socket.addEventListener("open", () => {
       if (this.socket !== socket) return

@@ -2,7 +2,7 @@
  * The UI's entry point: checks the session (showing the token form when the app server needs a token), then
  * starts the {@link App}. If the session ends later (a refused WebSocket or a 401), the form comes back.
  */
-import { getSession } from "./Api.js"
+import { ApiError, getSession } from "./Api.js"
 import { App } from "./App.js"
 import { h, replaceChildren } from "./Dom.js"
 import { showLogin } from "./LoginForm.js"
@@ -20,16 +20,16 @@ const session = async (): Promise<SessionState> => {
     try {
       return await getSession()
     } catch (error) {
+      // A network failure already reads "cannot reach the app server (…)"; an HTTP one (a proxy's 502) does not.
+      const detail = error instanceof Error ? error.message : String(error)
+      const text =
+        error instanceof ApiError && error.code === "network" ? detail : `cannot reach the app server (${detail})`
       replaceChildren(
         root,
         h(
           "main",
           { class: "login-page" },
-          h(
-            "p",
-            { class: "error", role: "alert" },
-            `Cannot reach the app server (${error instanceof Error ? error.message : String(error)}). Retrying…`
-          )
+          h("p", { class: "error", role: "alert" }, `${text[0]!.toUpperCase()}${text.slice(1)}. Retrying…`)
         )
       )
       await sleep(Math.min(10_000, 500 * 2 ** attempt))

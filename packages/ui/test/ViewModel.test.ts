@@ -102,6 +102,17 @@ describe("sortRows", () => {
     expect(ids(sortRows(rows, "outbound", "desc"))).toEqual(["a", "c", "b"])
   })
 
+  it("sorts by detail, breaking ties by label and then by id", () => {
+    const hosted = [
+      { node: node("z", { label: "web", labelMinor: "node-b" }), inbound: 0, outbound: 0 },
+      { node: node("y", { label: "web", labelMinor: "node-a" }), inbound: 0, outbound: 0 },
+      { node: node("x", { label: "web", labelMinor: "node-a" }), inbound: 0, outbound: 0 },
+      { node: node("w", { label: "api", labelMinor: "node-a" }), inbound: 0, outbound: 0 }
+    ]
+    expect(ids(sortRows(hosted, "labelMinor", "asc"))).toEqual(["w", "x", "y", "z"])
+    expect(ids(sortRows(hosted, "labelMinor", "desc"))).toEqual(["z", "w", "x", "y"])
+  })
+
   it("compares labels with numbers naturally", () => {
     const numbered = ["web-10", "web-2", "web-1"].map((id) => ({ node: node(id), inbound: 0, outbound: 0 }))
     expect(ids(sortRows(numbered, "label", "asc"))).toEqual(["web-1", "web-2", "web-10"])

@@ -5,14 +5,16 @@
  * sees (rows, the details panel, the URL).
  */
 import { existsSync } from "node:fs"
-import { mkdir } from "node:fs/promises"
+import { mkdir, mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { App, Report } from "@orchestrator/core"
-import { assetsDir, isBuilt } from "@orchestrator/ui"
-import { type Browser, chromium, type Page } from "playwright-core"
+import { type Browser, chromium, errors as playwrightErrors, type Page } from "playwright-core"
 import { build } from "vite"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { WebSocket } from "ws"
+import { BrowserCoverage } from "./browserCoverage.js"
 
 const chromiumPath = "/usr/bin/chromium"
 const chromiumArgs = [
@@ -114,10 +116,13 @@ const history = (probeId: string, nodes: ReadonlyArray<(step: number) => Report.
     )
   )
 
+/** web-1's CPU: a lone first sample (drawn as a dot), a gap, then a run (drawn as a line). */
+const web1Cpu = [12, null, 18, 25, 30, 22]
+
 /** Two hosts, four containers (one stopped) and one connection, from web-1 to db-1. */
 const probeA = history("probe-a", [
   host("node-a", [20, 25, 22, 24, 21, 20]),
-  container("web-1", "node-a", "running", [12, 18, null, 25, 30, 22]),
+  container("web-1", "node-a", "running", web1Cpu),
   container("db-1", "node-a", "running", [40, 42, 41, 45, 44, 43]),
   endpoint("10.0.0.2", 41000, "web-1", [";10.0.0.3;5432"]),
   endpoint("10.0.0.3", 5432, "db-1")
@@ -177,6 +182,10 @@ const launch = () => chromium.launch({ executablePath: chromiumPath, args: chrom
 /** The labels in the table, in the order shown. */
 const labels = (page: Page) => page.locator("table.nodes tbody tr td.label").allTextContents()
 
+/** The label of the table row that has keyboard focus, or `null`. */
+const focusedRow = (page: Page) =>
+  page.evaluate("document.activeElement?.querySelector('td.label')?.textContent ?? null")
+
 /** Collects uncaught page errors and console errors, which fail the test at the end. */
 const watchErrors = (page: Page): Array<string> => {
   const errors: Array<string> = []
@@ -187,11 +196,32 @@ const watchErrors = (page: Page): Array<string> => {
   return errors
 }
 
+/**
+ * The UI under test: built from the current source (never a stale dist/) into a folder of this run, so runs in
+ * parallel do not replace each other's files and the shipped dist/ui stays as `npm run build` made it. The
+ * source map and unminified code are for {@link BrowserCoverage}.
+ */
+let assetsDir: string
+let coverage: BrowserCoverage
+
 beforeAll(async () => {
+  // With other suites running (two cores, several Chromiums), a page can take seconds to react: poll longer.
+  vi.setConfig({ expect: { poll: { interval: 50, timeout: 10_000 } } })
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
-  // Always rebuild, so the test checks the current source rather than a stale dist/.
-  await build({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" })
+  assetsDir = await mkdtemp(join(tmpdir(), "orchestrator-ui-test-"))
+  await build({
+    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
+    logLevel: "warn",
+    build: { outDir: assetsDir, emptyOutDir: true, sourcemap: true, minify: false, reportCompressedSize: false }
+  })
+  coverage = new BrowserCoverage(assetsDir)
   await mkdir(screenshots, { recursive: true })
+})
+
+afterAll(async () => {
+  vi.resetConfig()
+  await coverage?.write()
+  if (assetsDir !== undefined) await rm(assetsDir, { recursive: true, force: true })
 })
 
 describe("the web UI against a real app server", () => {
@@ -202,18 +232,18 @@ describe("the web UI against a real app server", () => {
   let probe: Awaited<ReturnType<typeof fakeControlChannel>>
 
   beforeAll(async () => {
-    expect(isBuilt()).toBe(true)
     app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
     await publish(app, probeA)
     await publish(app, probeB)
     probe = await fakeControlChannel(app, "probe-a")
     browser = await launch()
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } })
+    page = await coverage.track(await browser.newPage({ viewport: { width: 1280, height: 760 } }))
     errors = watchErrors(page)
   })
 
   afterAll(async () => {
     probe?.close()
+    await coverage.collectAll()
     await browser?.close()
     await app?.close()
   })
@@ -253,7 +283,20 @@ describe("the web UI against a real app server", () => {
     await page.locator("table.nodes tbody tr", { hasText: "web-1" }).click()
     const details = page.locator("aside.details")
     await expect.poll(() => details.locator("h2").textContent()).toBe("web-1")
-    await expect.poll(() => details.locator("section.panel-metrics svg.sparkline polyline").count()).toBeGreaterThan(0)
+    // Per metric: the run of samples as a line, the lone first sample as a dot.
+    const sparklines = details.locator("section.panel-metrics .metric")
+    const shapes = () =>
+      sparklines.evaluateAll((metrics) =>
+        metrics.map((m) => [
+          m.getAttribute("data-metric"),
+          m.querySelectorAll("svg polyline").length,
+          m.querySelectorAll("svg circle").length
+        ])
+      )
+    await expect.poll(shapes).toEqual([
+      ["cpu", 1, 1],
+      ["memory", 1, 1]
+    ])
     expect(await page.locator("table.nodes tbody tr.selected td.label").textContent()).toBe("web-1")
     const hash = new URLSearchParams(new URL(page.url()).hash.slice(1))
     expect(Object.fromEntries(hash)).toEqual({
@@ -292,6 +335,35 @@ describe("the web UI against a real app server", () => {
     await page.screenshot({ path: `${screenshots}containers-after-delta.png` })
   })
 
+  it("keeps keyboard focus on the same control when the details reload", async () => {
+    const details = page.locator("aside.details")
+    await details.getByRole("button", { name: "Restart" }).focus()
+    // A report replaces the whole node: the same container, with one label changed.
+    const relabelled = {
+      ...container("web-1", "node-a", "running", web1Cpu)(steps - 1),
+      labels: Report.latestFields(now, { "com.example.team": "storefront" })
+    }
+    await publish(app, [report("probe-a", "delta", steps, [relabelled])])
+    // The details reload at most once a second.
+    await expect
+      .poll(() => details.locator('section[data-panel="labels"] li').allTextContents())
+      .toEqual(["com.example.team=storefront"])
+    expect(await page.evaluate("document.activeElement?.dataset?.focusKey")).toBe("control:docker.restart")
+  })
+
+  it("opens a connected node from the details, and Back returns to the previous one", async () => {
+    const details = page.locator("aside.details")
+    const connections = details.locator('section[data-panel="connections"] li')
+    expect(await connections.allTextContents()).toEqual(["→db-1port 5432 · 1 connection"])
+    await connections.getByRole("button").click()
+    await expect.poll(() => details.locator("h2").textContent()).toBe("db-1")
+    await expect.poll(() => page.locator("table.nodes tbody tr.selected td.label").textContent()).toBe("db-1")
+    expect(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("node")).toBe(containerId("db-1"))
+    await page.goBack()
+    await expect.poll(() => details.locator("h2").textContent()).toBe("web-1")
+    await expect.poll(() => page.locator("table.nodes tbody tr.selected td.label").textContent()).toBe("web-1")
+  })
+
   it("closes the details with Escape and returns focus to the row", async () => {
     await page.keyboard.press("Escape")
     await expect.poll(() => page.locator("aside.details").isHidden()).toBe(true)
@@ -299,15 +371,105 @@ describe("the web UI against a real app server", () => {
     expect(await page.evaluate("document.activeElement?.dataset?.id")).toBe(containerId("web-1"))
   })
 
+  it("moves between rows with the arrow, Home and End keys, and opens a row with Enter", async () => {
+    const moves: Array<[string, string]> = [
+      ["ArrowUp", "old-job"],
+      ["Home", "db-1"],
+      ["ArrowDown", "old-job"],
+      ["End", "web-1"],
+      ["ArrowUp", "old-job"]
+    ]
+    for (const [key, row] of moves) {
+      await page.keyboard.press(key)
+      expect(await focusedRow(page)).toBe(row)
+    }
+    await page.keyboard.press("Enter")
+    await expect.poll(() => page.locator("aside.details h2").textContent()).toBe("old-job")
+    expect(await page.evaluate("document.activeElement?.id")).toBe("details-title")
+  })
+
+  it("shows why a control failed", async () => {
+    await page.locator("aside.details").getByRole("button", { name: "Start" }).click()
+    const output = page.locator('aside.details output[data-control="docker.start"]')
+    await expect.poll(() => output.textContent()).toBe("Failed: probe probe-b has no open control channel")
+    expect(await output.getAttribute("class")).toBe("result failed")
+  })
+
+  it("focuses the search on / and applies it on Enter", async () => {
+    await page.keyboard.press("Escape")
+    await expect.poll(() => focusedRow(page)).toBe("old-job")
+    await page.keyboard.press("/")
+    await page.keyboard.type("db")
+    await page.keyboard.press("Enter")
+    await expect.poll(() => labels(page)).toEqual(["db-1"])
+    expect(new URL(page.url()).hash).toBe("#view=containers&search=db")
+    await page.getByRole("searchbox", { name: "Search nodes" }).fill("")
+    await page.keyboard.press("Enter")
+    await expect.poll(() => labels(page)).toEqual(["db-1", "old-job", "web-1"])
+  })
+
+  it("switches views from the header, and Back returns to the previous view", async () => {
+    await page.locator('.views button[data-view="hosts"]').click()
+    await expect.poll(() => labels(page)).toEqual(["node-a", "node-b"])
+    expect(new URL(page.url()).hash).toBe("#view=hosts")
+    expect(await page.locator('.views button[aria-current="true"]').getAttribute("data-view")).toBe("hosts")
+    await page.goBack()
+    await expect.poll(() => labels(page)).toEqual(["db-1", "old-job", "web-1"])
+    expect(await page.locator('.views button[aria-current="true"]').getAttribute("data-view")).toBe("containers")
+  })
+
   it("restores the view, search and selected node from a shared link", async () => {
-    const other = await browser.newPage()
+    const other = await coverage.track(await browser.newPage())
     const otherErrors = watchErrors(other)
     await other.goto(`${app.url}/#view=containers&search=db&topology=containers&node=${containerId("db-1")}`)
     await expect.poll(() => labels(other)).toEqual(["db-1"])
     await expect.poll(() => other.locator("aside.details h2").textContent()).toBe("db-1")
     expect(await other.getByRole("searchbox", { name: "Search nodes" }).inputValue()).toBe("db")
+    await coverage.collect(other)
     await other.close()
     expect(otherErrors).toEqual([])
+  })
+
+  it("says so when a link names a view and a node the app server does not know", async () => {
+    const other = await coverage.track(await browser.newPage())
+    const otherErrors = watchErrors(other)
+    await other.goto(`${app.url}/#view=nope&topology=containers&node=gone`)
+    await expect
+      .poll(() => other.locator("p.banner").textContent())
+      .toBe('The app server has no view "nope". Pick one above.')
+    await expect
+      .poll(() => other.locator("aside.details .notice").textContent())
+      .toBe("This node is gone: the app server no longer knows it.")
+    await other.getByRole("button", { name: "Close details" }).click()
+    await expect.poll(() => other.locator("aside.details").isHidden()).toBe(true)
+    expect(new URL(other.url()).hash).toBe("#view=nope")
+    // The named view is shown as current, without a count.
+    expect(await other.locator('.views button[aria-current="true"]').textContent()).toBe("nope")
+    await other.locator('.views button[data-view="containers"]').click()
+    await expect.poll(() => labels(other)).toEqual(["db-1", "old-job", "web-1"])
+    expect(await other.locator("p.banner").isHidden()).toBe(true)
+    await coverage.collect(other)
+    await other.close()
+    // The browser logs the unknown node's 404; nothing else may fail.
+    expect(otherErrors.filter((e) => !e.includes("404"))).toEqual([])
+  })
+
+  it("keeps asking for the session while the app server cannot be reached", async () => {
+    const other = await coverage.track(await browser.newPage())
+    const otherErrors = watchErrors(other)
+    await other.clock.install()
+    await other.route("**/api/v1/auth/session", (route) => route.abort("connectionrefused"), { times: 1 })
+    await other.goto(app.url)
+    await expect
+      .poll(() => other.getByRole("alert").textContent())
+      .toBe("Cannot reach the app server (TypeError: Failed to fetch). Retrying…")
+    // The next attempt is due a second later.
+    await other.clock.fastForward(1_000)
+    await expect.poll(() => labels(other)).toEqual(["db-1", "old-job", "web-1"])
+    await coverage.collect(other)
+    await other.close()
+    // The browser logs the refused request; nothing else may fail.
+    expect(otherErrors.filter((e) => !e.includes("ERR_CONNECTION_REFUSED"))).toEqual([])
   })
 
   it("reconnects and re-subscribes after the app server restarts", async () => {
@@ -317,7 +479,14 @@ describe("the web UI against a real app server", () => {
     await page.screenshot({ path: `${screenshots}offline.png` })
     app = await App.createApp({ port, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
     await publish(app, probeB)
-    await page.getByRole("button", { name: "Retry now" }).click()
+    // Skip the backoff wait. On a loaded machine the backoff timer can win the race: the page is live again
+    // before the click and the button is hidden, which is as good.
+    await page
+      .getByRole("button", { name: "Retry now" })
+      .click({ timeout: 2_000 })
+      .catch((error: unknown) => {
+        if (!(error instanceof playwrightErrors.TimeoutError)) throw error
+      })
     await expect.poll(() => page.locator(".pill").textContent(), { timeout: 20_000 }).toContain("Live")
     await expect.poll(() => labels(page)).toEqual(["cache-1", "old-job"])
     // The page's own console reports the refused connections while the server was down; nothing else may fail.
@@ -329,21 +498,24 @@ describe("the web UI against an app server that requires a token", () => {
   const token = "correct-horse-battery"
   let app: App.App
   let browser: Browser
+  let page: Page
+  let errors: Array<string>
 
   beforeAll(async () => {
     app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20, token })
     await publish(app, probeA, token)
     browser = await launch()
+    page = await coverage.track(await browser.newPage())
+    errors = watchErrors(page)
   })
 
   afterAll(async () => {
+    await coverage.collectAll()
     await browser?.close()
     await app?.close()
   })
 
   it("asks for the token, refuses a wrong one, then shows the views", async () => {
-    const page = await browser.newPage()
-    const errors = watchErrors(page)
     await page.goto(app.url)
     const input = page.getByLabel("Token")
     await input.fill("not-the-token")
@@ -355,6 +527,18 @@ describe("the web UI against an app server that requires a token", () => {
     await expect.poll(() => labels(page)).toEqual(["db-1", "web-1"])
     await page.screenshot({ path: `${screenshots}login-then-containers.png` })
     // The wrong token's 401 is logged by the browser; nothing else may fail.
+    expect(errors.filter((e) => !e.includes("401"))).toEqual([])
+  })
+
+  it("asks for the token again when the session ends, then opens what was clicked", async () => {
+    // As if the user signed out in another tab: the next request (the details) is refused.
+    expect(await page.evaluate(`fetch("api/v1/auth/session", { method: "DELETE" }).then((r) => r.status)`)).toBe(200)
+    await page.locator("table.nodes tbody tr", { hasText: "web-1" }).click()
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("Your session ended. Enter the token again.")
+    await page.getByLabel("Token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => labels(page)).toEqual(["db-1", "web-1"])
+    await expect.poll(() => page.locator("aside.details h2").textContent()).toBe("web-1")
     expect(errors.filter((e) => !e.includes("401"))).toEqual([])
   })
 })
