@@ -362,7 +362,13 @@ export const make = Effect.fnUntraced(function* (
       hostname: options.hostname,
       version: options.version ?? "0.1.0",
       collectors: options.collectors?.() ?? [],
-      controls: options.controls?.() ?? []
+      controls: options.controls?.() ?? [],
+      // A newly registered agent's config starts from the probe's own flags.
+      config: {
+        intervalMs: local.intervalMs,
+        fullReportEvery: local.fullReportEvery,
+        controlsEnabled: local.controlsEnabled
+      }
     }
     const answer = yield* call("POST", "/api/v1/agents/register", Buffer.from(JSON.stringify(request)), {
       "content-type": "application/json"

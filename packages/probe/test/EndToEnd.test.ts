@@ -100,6 +100,8 @@ describe("probe -> real app server", () => {
     const details = await app.aggregator.node("hosts", os.hostname())
     expect(JSON.stringify(details)).toContain(String(os.cpus().length))
     expect(app.aggregator.probes().map((p) => p.probeId)).toEqual(["e2e-probe"])
+    const config = await (await fetch(`${app.url}/api/v1/agents/config/e2e-probe`)).json()
+    expect(config).toMatchObject({ configVersion: 1, intervalMs: 200, controlsEnabled: true })
     const stats = probe.stats()
     expect(stats.publisher).toMatchObject({ registered: true, agentId: "e2e-probe" })
     expect(stats.publisher.published).toBeGreaterThanOrEqual(2)
