@@ -18,7 +18,8 @@
  * Run: `npm run bench:app` (about 3 minutes on 2 cores), or `npm run bench:app -- --hosts 100` for a quick run.
  * Flags: `--hosts N` (1000), `--runs N` (5), `--steady-seconds S` (20), `--latency-seconds S` (40),
  * `--profile` (CPU profiles of the in-process ingest and containers render and of the app child during the
- * latency phase; prints the top functions by self time and the child's longest event-loop stalls).
+ * latency phase; prints the top functions by self time and the child's longest event-loop stalls),
+ * `--child-flags "<node flags>"` (extra Node/V8 flags for the app child, e.g. heap settings to compare).
  * Results: `docs/benchmarks.md`.
  *
  * @since 0.1.0
@@ -61,7 +62,8 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "5" },
     "steady-seconds": { type: "string", default: "20" },
     "latency-seconds": { type: "string", default: "40" },
-    profile: { type: "boolean", default: false }
+    profile: { type: "boolean", default: false },
+    "child-flags": { type: "string", default: "" }
   }
 })
 
@@ -241,18 +243,28 @@ for (const view of VIEWS) {
   )
 }
 // What each WebSocket flush does on top of the render: diff the new containers view against the last one.
+// And the whole of a flush in-process: render after a delta, diff, serialize the delta.
 const diffs: Array<number> = []
+const flushTimes: Array<number> = []
 let diffSize = 0
 for (let r = 0; r < RUNS; r++) {
   const before = app.aggregator.topology("containers")
   await bump()
-  const after = app.aggregator.topology("containers")
+  const rendered = measure(() => app.aggregator.topology("containers"))
+  const after = rendered.value
   const d = measure(() => Diff.diff(before, after))
+  const text = measure(() => JSON.stringify({ type: "delta", view: "containers", delta: d.value }))
   diffs.push(d.ms)
+  flushTimes.push(rendered.ms + d.ms + text.ms)
   diffSize = d.value.update.length + d.value.add.length + d.value.updateEdges.length + d.value.addEdges.length
 }
 const diffMs = median(diffs)
-log(`diff of two containers renders (one delta apart): median ${fmt(diffMs)} ms, ${diffSize} changes`)
+const flushMs = median(flushTimes)
+log(
+  `diff of two containers renders (one delta apart): median ${fmt(diffMs)} ms, ${diffSize} changes; ` +
+    `whole flush (render + diff + JSON): median ${fmt(flushMs)} ms`
+)
+result("flush.inprocess", { view: "containers", runs: RUNS, diff_ms: diffMs, flush_ms: flushMs, changes: diffSize })
 await app.close()
 
 // Baselines for render: Scope's re-merge of every probe's report per render, and a plain copy of the maps.
@@ -308,7 +320,9 @@ for (const view of VIEWS) {
 }
 
 // 3-4. The app in a child process, over HTTP.
-const server = await ServerProcess.start({ config: appConfig })
+const childFlags = flags["child-flags"].split(" ").filter((flag) => flag !== "")
+if (childFlags.length > 0) log(`app child node flags: ${childFlags.join(" ")}`)
+const server = await ServerProcess.start({ config: appConfig, nodeFlags: childFlags })
 const client = new LoopbackClient(server.port, 32)
 const childSims = makeSims(HOSTS)
 const metricsText = async () => (await client.get("/metrics")).body
@@ -360,6 +374,8 @@ let rss:
       endHeapTotal: number
       endExternal: number
       peak: number
+      /** The highest sampled RSS of each phase of the child, with the memory breakdown at that moment. */
+      phases: ReadonlyArray<readonly [string, NodeJS.MemoryUsage]>
     }
   | undefined
 try {
@@ -400,6 +416,7 @@ try {
   const sub = await Subscriber.connect(server.port, "containers")
   let markers = 0
   const before = histogram(await metricsText(), "orchestrator_render_seconds", 'view="containers"')
+  const subscribed = await server.stats()
   if (profileDir !== undefined) await server.profile("")
   const s6 = await server.stats()
   const latencyRun = await measureAsync(() =>
@@ -447,7 +464,14 @@ try {
     endHeapUsed: mb(endAfterGc.memory.heapUsed),
     endHeapTotal: mb(endAfterGc.memory.heapTotal),
     endExternal: mb(endAfterGc.memory.external),
-    peak: mb(end.peakRss)
+    peak: mb(end.peakRss),
+    phases: [
+      ["full load", s1.rssMax],
+      ["delta burst", s3.rssMax],
+      ["steady", s5.rssMax],
+      ["subscribe (snapshot)", subscribed.rssMax],
+      ["subscribed", s7.rssMax]
+    ]
   }
 } catch (error) {
   console.error("app child phase failed:", error)
@@ -572,6 +596,8 @@ if (rss !== undefined) {
     end_heap_total_mb: rss.endHeapTotal,
     end_external_mb: rss.endExternal,
     peak_mb: rss.peak,
+    max_subscribe_mb: mb(rss.phases[3]![1].rss),
+    max_subscribed_mb: mb(rss.phases[4]![1].rss),
     target_mb: TARGET_RSS_MB,
     ok: rss.full < TARGET_RSS_MB && rss.peak < TARGET_RSS_MB,
     parsed_reports_heap_mb: parsedHeapMb,
@@ -707,6 +733,15 @@ if (rss !== undefined) {
       `end ${fmt(rss.end)} MB (${fmt(rss.endAfterGc)} MB after GC, heap ` +
       `${fmt(rss.endHeapUsed)} MB used of ${fmt(rss.endHeapTotal)} MB, ${fmt(rss.endExternal)} MB external), ` +
       `peak ${fmt(rss.peak)} MB`
+  )
+  log(
+    `  app RSS highest by phase (sampled every 50 ms; RSS = heap used / heap total / external + array buffers): ` +
+      rss.phases
+        .map(
+          ([phase, m]) =>
+            `${phase} ${fmt(mb(m.rss))} MB = ${fmt(mb(m.heapUsed))} / ${fmt(mb(m.heapTotal))} / ${fmt(mb(m.external))}`
+        )
+        .join("; ")
   )
 }
 if (httpDelta !== undefined) {

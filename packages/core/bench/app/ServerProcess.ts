@@ -31,6 +31,8 @@ export interface ServerProcess {
 export interface StartOptions {
   readonly config: Partial<AppServerConfig>
   readonly readyTimeoutMs?: number
+  /** Extra Node/V8 flags for the child (`--max-semi-space-size=64`...), to measure deployment settings. */
+  readonly nodeFlags?: ReadonlyArray<string>
 }
 
 /** CPU seconds used between two snapshots. */
@@ -40,7 +42,7 @@ export const cpuSeconds = (from: ChildStats, to: ChildStats): number =>
 /** Starts the server child and resolves once it listens. */
 export const start = (options: StartOptions): Promise<ServerProcess> => {
   const script = fileURLToPath(new URL("./server.ts", import.meta.url))
-  const args = ["--expose-gc", "--import", import.meta.resolve("tsx")]
+  const args = [...(options.nodeFlags ?? []), "--expose-gc", "--import", import.meta.resolve("tsx")]
   args.push(script, JSON.stringify(options.config))
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"] })
   const lines: Array<string> = []

@@ -5,7 +5,8 @@
  *
  * - it sends `{ type: "ready", port, pid }` once it listens;
  * - it answers `{ type: "stats", id }` (and `{ type: "gc", id }`, after a full GC) with its CPU time,
- *   memory, aggregator counters, and its event-loop delay and GC pauses since the previous answer;
+ *   memory, aggregator counters, and its event-loop delay, GC pauses and highest sampled RSS since the
+ *   previous answer;
  * - `{ type: "profile", id, file }` starts a CPU profile of the child, or, when one runs, stops it and writes
  *   it to `file`; either way it answers with stats;
  * - on `{ type: "exit" }`, or when the parent goes away, it closes the app and exits.
@@ -39,6 +40,8 @@ export interface ChildStats {
     readonly majorCount: number
     readonly majorMaxMs: number
   }
+  /** Since the previous stats: the highest RSS sampled (every 50 ms) and the memory breakdown at that moment. */
+  readonly rssMax: NodeJS.MemoryUsage
 }
 
 /** Messages from the parent. */
@@ -67,6 +70,12 @@ new PerformanceObserver((list) => {
     }
   }
 }).observe({ entryTypes: ["gc"] })
+
+/** The highest RSS since the last stats, sampled: VmHWM says how high RSS went, this says with what. */
+let rssMax = process.memoryUsage()
+setInterval(() => {
+  if (process.memoryUsage.rss() > rssMax.rss) rssMax = process.memoryUsage()
+}, 50).unref()
 
 const config = JSON.parse(process.argv[2] ?? "{}") as Partial<AppServerConfig>
 const app = await createApp({ ...config, host: "127.0.0.1", port: 0 })
@@ -100,6 +109,11 @@ const stats = (id: number): ChildStats => {
       pauses.majorCount = 0
       pauses.majorMaxMs = 0
       return out
+    })(),
+    rssMax: (() => {
+      const out = rssMax
+      rssMax = process.memoryUsage()
+      return out.rss >= rssMax.rss ? out : rssMax
     })()
   }
 }

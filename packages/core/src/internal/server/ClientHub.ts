@@ -39,14 +39,30 @@ const isEmpty = (d: ViewDelta) =>
 /** Stable key of a view subscription: clients with the same key share one rendering and one delta. */
 const groupKey = (view: string, filters: ViewFilters): string => `${view}\u0000${filtersKey(filters)}`
 
+/** How long a timer-driven flush renders before it lets I/O (report POSTs, other clients) in between groups. */
+const SLICE_MS = 16
+
 /**
  * The UI WebSocket clients: subscriptions grouped by (view, filters) so each view is rendered and diffed
  * once per change and the same serialized delta goes to every subscriber; slow clients are dropped.
+ *
+ * Flushing: a change starts a coalescing window (see {@link ClientHub.changed}); when it ends, every group is
+ * rendered through the shared view cache (a view whose topologies did not change comes back as the same
+ * object and costs nothing), diffed against what its clients have, and sent. With many groups the round
+ * yields to the event loop between groups once it has run for {@link SLICE_MS}, so a report POST never waits
+ * for all of them.
  */
 export class ClientHub {
   private readonly clients = new Set<Client>()
   private readonly groups = new Map<string, Group>()
   private flushTimer: NodeJS.Timeout | undefined
+  /** The groups the current timer-driven round has still to render, and the callback that goes on with them. */
+  private round: Array<Group> = []
+  private roundNext: NodeJS.Immediate | undefined
+  /** Milliseconds the current round has been busy (its slices, not the gaps between them). */
+  private roundMs = 0
+  /** Whether the report changed while a round was under way (another round follows). */
+  private changedInRound = false
   private readonly heartbeat: NodeJS.Timeout
   droppedSlow = 0
   deltasSent = 0
@@ -99,41 +115,90 @@ export class ClientHub {
 
   /** Called when the merged report changed: renders and sends deltas after a short coalescing window. */
   changed(): void {
+    if (this.roundNext !== undefined) {
+      this.changedInRound = true
+      return
+    }
     if (this.flushTimer !== undefined || this.groups.size === 0) return
     // When rendering is expensive (large views), wait at least as long as the last flush took, so rendering
     // never takes more than about half of the event loop and ingest keeps up.
     const delay = Math.max(this.options.flushIntervalMs, Math.round(this.lastFlushMs))
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined
-      this.flush()
+      this.round = Array.from(this.groups.values())
+      this.roundMs = 0
+      this.changedInRound = false
+      this.continueRound()
     }, delay)
   }
 
-  /** Renders every subscribed view now and sends the deltas. */
+  /** Renders every subscribed view now and sends the deltas (a round under way is finished in the same go). */
   flush(): void {
-    const started = performance.now()
-    for (const group of this.groups.values()) {
-      let next: RenderedView
-      try {
-        next = this.views.render(group.view, group.filters)
-      } catch {
-        continue
-      }
-      const delta = this.views.diff(group.last, next)
-      group.last = next
-      if (isEmpty(delta)) continue
-      const text = JSON.stringify({ type: "delta", view: group.view, renderedAt: next.renderedAt, delta })
-      for (const client of group.clients) this.sendRaw(client, text)
-      this.deltasSent += group.clients.size
+    if (this.roundNext !== undefined) {
+      clearImmediate(this.roundNext)
+      this.roundNext = undefined
     }
-    this.lastFlushMs = performance.now() - started
-    this.options.onFlush?.(this.lastFlushMs)
+    this.round = []
+    this.changedInRound = false
+    const started = performance.now()
+    for (const group of this.groups.values()) this.flushGroup(group)
+    this.flushed(performance.now() - started)
+  }
+
+  /** Renders the groups of the current round until it is done or its slice is used up. */
+  private continueRound(): void {
+    this.roundNext = undefined
+    const started = performance.now()
+    let k = 0
+    while (k < this.round.length) {
+      const group = this.round[k++]!
+      // A group whose last client left since the round started is skipped.
+      if (group.clients.size > 0) this.flushGroup(group)
+      if (k < this.round.length && performance.now() - started >= SLICE_MS) break
+    }
+    this.round = k < this.round.length ? this.round.slice(k) : []
+    this.roundMs += performance.now() - started
+    if (this.round.length > 0) {
+      this.roundNext = setImmediate(() => this.continueRound())
+      return
+    }
+    this.flushed(this.roundMs)
+    if (this.changedInRound) {
+      this.changedInRound = false
+      this.changed()
+    }
+  }
+
+  private flushed(ms: number): void {
+    this.lastFlushMs = ms
+    this.options.onFlush?.(ms)
+  }
+
+  /** Renders one group's view and sends its clients the delta, if any. */
+  private flushGroup(group: Group): void {
+    let next: RenderedView
+    try {
+      next = this.views.render(group.view, group.filters)
+    } catch {
+      return
+    }
+    // The view cache hands back the same object while the topologies the view reads are unchanged.
+    if (next === group.last) return
+    const delta = this.views.diff(group.last, next)
+    group.last = next
+    if (isEmpty(delta)) return
+    const text = JSON.stringify({ type: "delta", view: group.view, renderedAt: next.renderedAt, delta })
+    for (const client of group.clients) this.sendRaw(client, text)
+    this.deltasSent += group.clients.size
   }
 
   /** Closes every client. */
   close(): void {
     clearInterval(this.heartbeat)
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
+    if (this.roundNext !== undefined) clearImmediate(this.roundNext)
+    this.roundNext = undefined
+    this.round = []
     for (const client of this.clients) client.socket.close(1001, "app server shutting down")
     this.clients.clear()
     this.groups.clear()

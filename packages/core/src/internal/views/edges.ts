@@ -95,6 +95,9 @@ export class EdgeCounter {
   private targets: Int32Array
   private n = 0
   private sorted: { readonly starts: Int32Array; readonly targets: Int32Array } | undefined
+  private sortedStarts = new Int32Array(0)
+  private sortedTargets = new Int32Array(0)
+  private cursors = new Int32Array(0)
 
   /** `ids[i]` is the id of node `i`; more ids may be appended before counting ends. */
   constructor(
@@ -136,11 +139,11 @@ export class EdgeCounter {
     this.sorted = undefined
   }
 
-  /** Calls `f` with each node number that has an edge, once per edge end. */
-  forEachEnd(f: (node: number) => void): void {
+  /** Sets `used[i]` to 1 for each node number `i` that has an edge. */
+  markEnds(used: Uint8Array): void {
     for (let i = 0; i < this.n; i++) {
-      f(this.sources[i]!)
-      f(this.targets[i]!)
+      used[this.sources[i]!] = 1
+      used[this.targets[i]!] = 1
     }
   }
 
@@ -163,14 +166,23 @@ export class EdgeCounter {
   private sort() {
     if (this.sorted !== undefined) return this.sorted
     const nodes = this.ids.length
-    const starts = new Int32Array(nodes + 1)
+    // The sorted arrays are only read until the next reset: reuse their buffers from render to render.
+    if (this.sortedStarts.length < nodes + 1) this.sortedStarts = new Int32Array(Math.max(nodes + 1, 1024))
+    if (this.sortedTargets.length < this.n) this.sortedTargets = new Int32Array(Math.ceil(this.n * 1.25))
+    if (this.cursors.length < nodes) this.cursors = new Int32Array(this.sortedStarts.length)
+    const starts = this.sortedStarts.subarray(0, nodes + 1).fill(0)
+    const targets = this.sortedTargets.subarray(0, this.n)
+    const next = this.cursors
     for (let i = 0; i < this.n; i++) starts[this.sources[i]! + 1]!++
     for (let i = 0; i < nodes; i++) starts[i + 1]! += starts[i]!
-    const next = starts.slice(0, nodes)
-    const targets = new Int32Array(this.n)
+    next.set(starts.subarray(0, nodes))
     for (let i = 0; i < this.n; i++) targets[next[this.sources[i]!]!++] = this.targets[i]!
-    for (let s = 0; s < nodes; s++)
-      if (starts[s + 1]! - starts[s]! > 1) targets.subarray(starts[s]!, starts[s + 1]!).sort()
+    for (let s = 0; s < nodes; s++) {
+      const from = starts[s]!
+      const to = starts[s + 1]!
+      if (to - from > 32) targets.subarray(from, to).sort()
+      else insertionSort(targets, from, to)
+    }
     this.sorted = { starts, targets }
     return this.sorted
   }
@@ -198,18 +210,57 @@ export class EdgeCounter {
   edges(memo?: EdgeMemo): ListMap<RenderedEdge> {
     const ids = this.ids
     const { starts, targets } = this.sort()
-    const list: Array<RenderedEdge> = []
-    const previous = memo?.list ?? []
-    const previousRuns = memo?.runs
-    const runs = memo === undefined ? undefined : new Map<string, number>()
+    // Sized up front: growing a 200k-element array by pushes cost as much as filling it.
+    let distinct = 0
+    for (let s = 0; s + 1 < starts.length; s++) {
+      const end = starts[s + 1]!
+      for (let i = starts[s]!; i < end; i++) if (i === starts[s] || targets[i] !== targets[i - 1]) distinct++
+    }
+    const list: Array<RenderedEdge> = new Array(distinct)
+    let n = 0
+    if (memo === undefined) {
+      this.forEach((s, t, connections) => {
+        const source = ids[s]!
+        const target = ids[t]!
+        list[n++] = { id: edgeId(source, target), source, target, connections }
+      })
+      list.length = n
+      return new ListMap(list)
+    }
+    // The previous render is read from the memo's flat arrays (targets, counts, run ends) rather than from its
+    // edge objects, which are scattered over the heap, and written to typed arrays (no write barrier): a
+    // reused edge costs a pointer copy into `list` and no cache miss.
+    const previous = memo.list
+    const previousIds = memo.ids
+    const previousTargets = memo.targets
+    const previousCounts = memo.counts
+    let nextTargets = memo.spareTargets
+    let nextCounts = memo.spareCounts
+    if (nextCounts.length < distinct) {
+      nextTargets = new Int32Array(Math.ceil(distinct * 1.25))
+      nextCounts = new Int32Array(nextTargets.length)
+    }
+    const render = ++memo.renders
+    const numbers = memo.numbers
+    let sources = 0
     for (let s = 0; s + 1 < starts.length; s++) {
       let i = starts[s]!
       const end = starts[s + 1]!
       if (i === end) continue
       const source = ids[s]!
-      runs?.set(source, list.length)
-      /** Where to look for the next edge in the previous render's run of this source (-1: none). */
-      let cursor = previousRuns?.get(source) ?? -1
+      sources++
+      let number = numbers.get(source)
+      if (number === undefined) {
+        number = numbers.size
+        numbers.set(source, number)
+        memo.room(number)
+      }
+      /** Where to look for the next edge in the previous render's run of this source, and where that run ends. */
+      const ran = memo.runStamps[number] === render - 1
+      let cursor = ran ? memo.runStarts[number]! : -1
+      const runEnd = ran ? memo.runEnds[number]! : -1
+      memo.runStarts[number] = n
+      memo.runStamps[number] = render
       while (i < end) {
         const t = targets[i]!
         let j = i + 1
@@ -220,24 +271,49 @@ export class EdgeCounter {
         let edge: RenderedEdge | undefined
         // Both runs are sorted by target number, and numbers keep their order across renders but for the
         // nodes added or removed in between: look a few edges ahead for the target.
-        for (let k = cursor; k >= 0 && k < previous.length && k < cursor + lookahead; k++) {
-          const candidate = previous[k]!
-          if (candidate.source !== source) break
-          if (candidate.target === target) {
-            if (candidate.connections === connections) edge = candidate
+        for (let k = cursor; k >= 0 && k < runEnd && k < cursor + lookahead; k++) {
+          if (previousIds[previousTargets[k]!] === target) {
+            if (previousCounts[k] === connections) edge = previous[k]!
             cursor = k + 1
             break
           }
         }
-        list.push(edge ?? { id: edgeId(source, target), source, target, connections })
+        list[n] = edge ?? { id: edgeId(source, target), source, target, connections }
+        nextTargets[n] = t
+        nextCounts[n] = connections
+        n++
       }
+      memo.runEnds[number] = n
     }
-    if (memo !== undefined && runs !== undefined) {
-      memo.list = list
-      memo.runs = runs
-    }
+    list.length = n
+    memo.spareTargets = previousTargets
+    memo.spareCounts = previousCounts
+    memo.list = list
+    memo.ids = ids
+    memo.targets = nextTargets
+    memo.counts = nextCounts
+    if (numbers.size > 2 * sources + 1024) memo.forgetDeparted()
     return new ListMap(list)
   }
+}
+
+/** Sorts `array[from..to)` in place; for the short runs most sources have, cheaper than a typed-array sort. */
+const insertionSort = (array: Int32Array, from: number, to: number): void => {
+  for (let i = from + 1; i < to; i++) {
+    const x = array[i]!
+    let j = i - 1
+    while (j >= from && array[j]! > x) {
+      array[j + 1] = array[j]!
+      j--
+    }
+    array[j + 1] = x
+  }
+}
+
+const grow = (array: Int32Array): Int32Array => {
+  const next = new Int32Array(Math.max(1024, array.length * 2))
+  next.set(array)
+  return next
 }
 
 const lookahead = 8
@@ -250,6 +326,53 @@ const lookahead = 8
  */
 export class EdgeMemo {
   list: ReadonlyArray<RenderedEdge> = []
-  /** Where each source's edges start in `list` (a render's edges are grouped by source). */
-  runs: ReadonlyMap<string, number> = new Map()
+  /** The node ids of the render that made `list`. */
+  ids: ReadonlyArray<string> = []
+  /** The target (index in `ids`) and connection count of each edge of `list`. */
+  targets: Int32Array = new Int32Array(0)
+  counts: Int32Array = new Int32Array(0)
+  /** The arrays of the render before, overwritten by the next one (two sets in turn, no allocation). */
+  spareTargets: Int32Array = new Int32Array(0)
+  spareCounts: Int32Array = new Int32Array(0)
+  /** Renders so far: stamps the runs each one wrote. */
+  renders = 0
+  /**
+   * A number per source id, the same from render to render, so that where each source's run of edges is
+   * (a render's edges are grouped by source) lives in typed arrays rather than in a map rebuilt per render.
+   */
+  numbers = new Map<string, number>()
+  /** Per source number: where its run starts and ends in `list`, and the render that wrote them. */
+  runStarts: Int32Array = new Int32Array(0)
+  runEnds: Int32Array = new Int32Array(0)
+  runStamps: Int32Array = new Int32Array(0)
+
+  /** Makes room for source number `number`. */
+  room(number: number): void {
+    if (number < this.runStarts.length) return
+    this.runStarts = grow(this.runStarts)
+    this.runEnds = grow(this.runEnds)
+    const stamps = new Int32Array(this.runStarts.length).fill(-1)
+    stamps.set(this.runStamps)
+    this.runStamps = stamps
+  }
+
+  /** Renumbers the sources of the last render, forgetting the ids that had no edges in it. */
+  forgetDeparted(): void {
+    const numbers = new Map<string, number>()
+    const starts = new Int32Array(this.runStarts.length)
+    const ends = new Int32Array(this.runEnds.length)
+    const stamps = new Int32Array(this.runStamps.length).fill(-1)
+    for (const [id, number] of this.numbers) {
+      if (this.runStamps[number] !== this.renders) continue
+      const k = numbers.size
+      numbers.set(id, k)
+      starts[k] = this.runStarts[number]!
+      ends[k] = this.runEnds[number]!
+      stamps[k] = this.renders
+    }
+    this.numbers = numbers
+    this.runStarts = starts
+    this.runEnds = ends
+    this.runStamps = stamps
+  }
 }

@@ -1,0 +1,226 @@
+import { EventEmitter } from "node:events"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import type { ControlHub } from "../src/internal/server/ControlHub.js"
+import { ClientHub, type ViewSource } from "../src/internal/server/ClientHub.js"
+import * as Diff from "../src/views/Diff.js"
+import type { RenderedNode, RenderedView, ViewDelta, ViewFilters } from "../src/views/View.js"
+
+/** A WebSocket stand-in: records what is sent; `receive` plays a client message. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1
+  readyState = 1
+  bufferedAmount = 0
+  readonly sent: Array<Record<string, unknown>> = []
+  send(text: string) {
+    this.sent.push(JSON.parse(text) as Record<string, unknown>)
+  }
+  close() {
+    this.readyState = 3
+  }
+  terminate() {
+    this.readyState = 3
+  }
+  ping() {}
+  receive(message: object) {
+    this.emit("message", Buffer.from(JSON.stringify(message)), false)
+  }
+  deltas() {
+    return this.sent.filter((m) => m.type === "delta")
+  }
+}
+
+const node = (id: string, label = id): RenderedNode => ({
+  id,
+  topology: "containers",
+  label,
+  labelMinor: "",
+  rank: "",
+  shape: "hexagon",
+  status: "healthy",
+  pseudo: false,
+  stack: 1,
+  parents: {},
+  labels: {},
+  metrics: {},
+  members: [id]
+})
+
+const rendered = (view: string, nodes: ReadonlyArray<RenderedNode>, renderedAt = 0): RenderedView => ({
+  view,
+  nodes,
+  edges: [],
+  total: nodes.length,
+  renderedAt
+})
+
+/**
+ * A view source whose views are set by the test: `render` returns the current object of a view (the same one
+ * until the test replaces it, as the view cache does), and calls `onRender` first.
+ */
+class FakeViews implements ViewSource {
+  readonly current = new Map<string, RenderedView>()
+  readonly rendered: Array<string> = []
+  diffs = 0
+  onRender: (view: string) => void = () => {}
+  render(view: string, _filters: ViewFilters): RenderedView {
+    this.onRender(view)
+    this.rendered.push(view)
+    const found = this.current.get(view)
+    if (found === undefined) throw new Error(`unknown view ${view}`)
+    return found
+  }
+  diff(previous: RenderedView, next: RenderedView): ViewDelta {
+    this.diffs++
+    return Diff.diff(previous, next)
+  }
+}
+
+const controls = { attachPipe: () => false, detachClient: () => {}, toPipe: () => false } as unknown as ControlHub
+
+const hubs: Array<ClientHub> = []
+const makeHub = (views: ViewSource, flushIntervalMs = 5) => {
+  const flushes: Array<number> = []
+  const hub = new ClientHub(views, controls, {
+    flushIntervalMs,
+    maxBufferedBytes: 1 << 20,
+    pingIntervalMs: 60_000,
+    maxClients: 10,
+    onFlush: (ms) => flushes.push(ms)
+  })
+  hubs.push(hub)
+  return { hub, flushes }
+}
+
+const subscribe = (hub: ClientHub, view: string) => {
+  const socket = new FakeSocket()
+  hub.attach(socket as never, false)
+  socket.receive({ type: "subscribe", view })
+  return socket
+}
+
+const busy = (ms: number) => {
+  const until = performance.now() + ms
+  while (performance.now() < until) {}
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close()
+})
+
+describe("ClientHub", () => {
+  it("sends each group the delta of its view after the coalescing window, once per window", async () => {
+    const views = new FakeViews()
+    views.current.set("a", rendered("a", [node("x")]))
+    const { hub, flushes } = makeHub(views)
+    const socket = subscribe(hub, "a")
+    expect(socket.sent).toEqual([{ type: "snapshot", view: rendered("a", [node("x")]) }])
+    views.current.set("a", rendered("a", [node("x", "x2"), node("y")], 1))
+    hub.changed()
+    hub.changed()
+    expect(socket.deltas()).toEqual([])
+    await vi.waitFor(() => expect(flushes).toHaveLength(1))
+    await sleep(20)
+    expect(socket.deltas()).toEqual([
+      {
+        type: "delta",
+        view: "a",
+        renderedAt: 1,
+        delta: { ...Diff.empty, add: [node("y")], update: [node("x", "x2")] }
+      }
+    ])
+    expect(flushes).toHaveLength(1)
+  })
+
+  it("neither diffs nor sends a view the cache hands back unchanged", async () => {
+    const views = new FakeViews()
+    views.current.set("a", rendered("a", [node("x")]))
+    views.current.set("b", rendered("b", [node("y")]))
+    const { hub } = makeHub(views)
+    const a = subscribe(hub, "a")
+    const b = subscribe(hub, "b")
+    views.current.set("b", rendered("b", [node("y"), node("z")]))
+    hub.flush()
+    expect(views.diffs).toBe(1)
+    expect(a.deltas()).toEqual([])
+    expect(b.deltas()).toEqual([
+      { type: "delta", view: "b", renderedAt: 0, delta: { ...Diff.empty, add: [node("z")] } }
+    ])
+  })
+
+  it("lets I/O in between groups when rendering them takes long, and flushes each group once", async () => {
+    const views = new FakeViews()
+    for (const view of ["a", "b", "c"]) views.current.set(view, rendered(view, [node("x")]))
+    const { hub, flushes } = makeHub(views)
+    for (const view of ["a", "b", "c"]) subscribe(hub, view)
+    views.rendered.length = 0
+    const order: Array<string> = []
+    views.onRender = (view) => {
+      order.push(view)
+      if (view === "a") setImmediate(() => order.push("io"))
+      busy(20)
+    }
+    hub.changed()
+    await vi.waitFor(() => expect(flushes).toHaveLength(1))
+    expect(order).toEqual(["a", "io", "b", "c"])
+    expect(flushes).toHaveLength(1)
+    expect(flushes[0]).toBeGreaterThanOrEqual(55)
+  })
+
+  it("follows a change made during a round with another round", async () => {
+    const views = new FakeViews()
+    for (const view of ["a", "b"]) views.current.set(view, rendered(view, [node("x")]))
+    const { hub, flushes } = makeHub(views)
+    const a = subscribe(hub, "a")
+    subscribe(hub, "b")
+    views.onRender = (view) => {
+      if (view === "a") {
+        // The report changes while the round is under way (between its groups), after "a" was rendered.
+        setImmediate(() => {
+          views.current.set("a", rendered("a", [node("x"), node("late")], 2))
+          hub.changed()
+        })
+      }
+      busy(20)
+    }
+    hub.changed()
+    await vi.waitFor(() => expect(a.deltas()).toHaveLength(1), { timeout: 5_000 })
+    views.onRender = () => {}
+    await sleep(50)
+    expect(flushes.length).toBeGreaterThanOrEqual(2)
+    expect(a.deltas()).toEqual([
+      { type: "delta", view: "a", renderedAt: 2, delta: { ...Diff.empty, add: [node("late")] } }
+    ])
+  })
+
+  it("flush() finishes a round under way at once", async () => {
+    const views = new FakeViews()
+    for (const view of ["a", "b"]) views.current.set(view, rendered(view, [node("x")]))
+    const { hub } = makeHub(views)
+    const a = subscribe(hub, "a")
+    const b = subscribe(hub, "b")
+    views.current.set("a", rendered("a", [node("x"), node("a2")], 1))
+    views.current.set("b", rendered("b", [node("x"), node("b2")], 1))
+    const seen: Array<number> = []
+    let first = true
+    views.onRender = (view) => {
+      if (view !== "a" || !first) return
+      first = false
+      busy(20)
+      // Runs after "a" and before the round's next slice: "b" is still to come, flush() sends it now.
+      setImmediate(() => {
+        seen.push(b.deltas().length)
+        hub.flush()
+        seen.push(b.deltas().length)
+      })
+    }
+    hub.changed()
+    await vi.waitFor(() => expect(seen).toHaveLength(2))
+    await sleep(20)
+    expect(seen).toEqual([0, 1])
+    expect(a.deltas()).toHaveLength(1)
+    expect(b.deltas()).toHaveLength(1)
+    expect(views.rendered.filter((v) => v === "b")).toHaveLength(2)
+  })
+})
