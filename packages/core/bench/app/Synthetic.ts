@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto"
 import { endpointId, processId } from "../../src/NodeId.js"
-import type { LatestMap, Node, Report, Sample } from "../../src/Report.js"
+import { latestFields, makeNode, type Node, type Report, type Sample } from "../../src/Report.js"
 
 /** Shape of every host. */
 export const CONTAINERS = 10
@@ -58,23 +58,8 @@ interface Connection {
 
 const sample = (t: number, value: number): ReadonlyArray<Sample> => [[t, Math.round(value * 100) / 100]]
 
-const latest = (t: number, values: Readonly<Record<string, string>>): LatestMap => {
-  const out: Record<string, { value: string; timestamp: number }> = {}
-  for (const key in values) out[key] = { value: values[key]!, timestamp: t }
-  return out
-}
-
-const node = (topology: string, id: string, fields: Partial<Omit<Node, "id" | "topology">>): Node => ({
-  id,
-  topology,
-  latest: fields.latest ?? {},
-  labels: fields.labels ?? {},
-  sets: fields.sets ?? {},
-  metrics: fields.metrics ?? {},
-  parents: fields.parents ?? {},
-  adjacency: fields.adjacency ?? [],
-  controls: fields.controls ?? []
-})
+const latest = latestFields
+const node = makeNode
 
 /**
  * One simulated probe: its host's static inventory plus the connections it currently has. `full` reports
