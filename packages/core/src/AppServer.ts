@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { StringInterner } from "./internal/report/compact.js"
 import { createServer, type Server } from "node:http"
 import { Context, Effect, Layer, Schedule, Schema, Stream } from "effect"
 import { AgentRegistry } from "./AgentRegistry.js"
@@ -215,6 +216,7 @@ const make = Effect.fnUntraced(function* (config: AppServerConfig) {
     ingest,
     run,
     controlsLocked,
+    interner: new StringInterner(),
     startedAt: Date.now()
   }
   const routes = [

@@ -160,6 +160,12 @@ export interface ProbeContext {
   /** The id of the host the probe runs on (the `hosts` node id). */
   readonly hostId: string
   readonly probeId: string
+  /**
+   * Asks for a report soon instead of at the next interval, because something changed that users should see
+   * now (Docker says a container started or died). Requests are coalesced: at most one early report per
+   * second. Absent when the host has no report loop (a registry run by hand).
+   */
+  readonly requestReport?: () => void
 }
 
 /**

@@ -1,6 +1,8 @@
 import { gzipSync } from "node:zlib"
+import { Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type App, createApp } from "../src/App.js"
+import * as Responses from "../src/internal/server/routes/responses.js"
 import { latestFields, makeNode } from "../src/Report.js"
 import { get, post, publish, rawExchange, TestSocket } from "./appHelpers.js"
 import { container, deltaReport, fullReport } from "./reports.js"
@@ -282,6 +284,36 @@ describe("AppServer", () => {
       expect(wrong.headers.get("allow")).toBe("POST")
       expect((await get(`${app.url}/api/v1/nothing`)).status).toBe(404)
     })
+    it("documents every answer in /openapi.json, and the answers match what it documents", async () => {
+      await register(app, "doc")
+      await publish(app.url, fullReport("doc", 0, [container("d1", "documented")]))
+      const openapi = (await get(`${app.url}/openapi.json`)).body as {
+        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>
+      }
+      expect(openapi.paths["/metrics"]!.get!.responses["200"]!.content).toHaveProperty(["text/plain; version=0.0.4"])
+      expect(openapi.paths["/api/v1/reports"]!.post!.responses).toHaveProperty("409")
+      expect(openapi.paths["/api/v1/ws"]!.get!).toHaveProperty(["x-websocket-messages", "server"])
+      expect(openapi.paths["/api/v1/probe/ws"]!.get!.responses).toHaveProperty("101")
+      for (const [path, operations] of Object.entries(openapi.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const json = operation.responses["200"]?.content?.["application/json"] as { schema: object } | undefined
+          if (json !== undefined) expect(Object.keys(json.schema), `${method} ${path}`).not.toHaveLength(0)
+        }
+      }
+      const matches = async (path: string, schema: Schema.Top) => {
+        const answer = await get(`${app.url}${path}`)
+        expect(answer.status, path).toBe(200)
+        expect(
+          () => Schema.decodeUnknownSync(schema as Schema.Codec<unknown, unknown>)(answer.body),
+          path
+        ).not.toThrow()
+      }
+      await matches("/api/v1/control/probes", Responses.ControlProbesResponse)
+      await matches("/api/v1/query/agents/doc/latest", Responses.AgentLatestResponse)
+      await matches("/api/v1/query/agents/doc/timeseries", Responses.AgentSeriesResponse)
+      await matches("/api/v1/query/nodes/containers/d1/timeseries", Responses.NodeSeriesResponse)
+      await matches("/api/v1/query/stats", Responses.StatsResponse)
+    })
   })
 
   describe("WebSocket", () => {
@@ -341,9 +373,16 @@ describe("AppServer", () => {
           }
         ]
       })
+      // Output before any client attaches (the first lines of a log tail) is kept for the first client.
+      probe.send({ type: "pipe.output", pipeId: "pipe-1", data: Buffer.from("early\n").toString("base64") })
+      await new Promise((r) => setTimeout(r, 50))
       const ui = await TestSocket.open(`${wsBase}/api/v1/ws`)
       ui.send({ type: "pipe.attach", pipeId: "pipe-1" })
-      await new Promise((r) => setTimeout(r, 50))
+      expect(await ui.next((m) => m.type === "pipe.output")).toEqual({
+        type: "pipe.output",
+        pipeId: "pipe-1",
+        data: Buffer.from("early\n").toString("base64")
+      })
       probe.send({ type: "pipe.output", pipeId: "pipe-1", data: Buffer.from("hello\n").toString("base64") })
       expect(await ui.next((m) => m.type === "pipe.output")).toEqual({
         type: "pipe.output",

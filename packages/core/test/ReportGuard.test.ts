@@ -1,8 +1,9 @@
 import fc from "fast-check"
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { compactReport, StringInterner } from "../src/internal/report/compact.js"
 import { isReport } from "../src/internal/report/guard.js"
-import { Report } from "../src/Report.js"
+import { makeNode, Report } from "../src/Report.js"
 import { node } from "./arbitraries.js"
 
 const schemaIs = Schema.is(Report)
@@ -81,5 +82,57 @@ describe("the report guard", () => {
       }),
       { numRuns: 2_000 }
     )
+  })
+})
+
+describe("report compaction", () => {
+  it("keeps a parsed report deeply equal and still valid", () => {
+    const interner = new StringInterner()
+    fc.assert(
+      fc.property(report, (r) => {
+        const parsed = JSON.parse(JSON.stringify(r))
+        const compacted = compactReport(parsed, interner)
+        expect(compacted).toEqual(JSON.parse(JSON.stringify(r)))
+        expect(isReport(compacted)).toBe(true)
+      })
+    )
+  })
+
+  it("shares equal strings and empty records across reports", () => {
+    const interner = new StringInterner()
+    const body = (): string =>
+      JSON.stringify({
+        version: 1,
+        probeId: "p",
+        hostname: "h",
+        kind: "full",
+        seq: 0,
+        timestamp: 1,
+        topologies: {
+          processes: {
+            nodes: {
+              "h;1": {
+                ...makeNode("processes", "h;1", { parents: { host: ["h;<host>"] }, adjacency: ["h;2"] }),
+                latest: { name: { value: "nginx", timestamp: 1 } }
+              }
+            }
+          }
+        }
+      })
+    const [a, b] = [body(), body()].map((text) => compactReport(JSON.parse(text), interner))
+    const nodeA = a!.topologies.processes!.nodes["h;1"]!
+    const nodeB = b!.topologies.processes!.nodes["h;1"]!
+    expect(nodeA.sets).toBe(nodeB.sets)
+    expect(Object.isFrozen(nodeA.labels)).toBe(true)
+    expect(nodeA.latest.name!.value).toBe("nginx")
+    expect(interner.size).toBeGreaterThan(0)
+    expect(interner.intern("x".repeat(200))).toHaveLength(200)
+  })
+
+  it("stays bounded: a full table starts over", () => {
+    const interner = new StringInterner(3)
+    for (const s of ["a", "b", "c", "d", "e"]) interner.intern(s)
+    expect(interner.size).toBeLessThanOrEqual(3)
+    expect(interner.intern("e")).toBe("e")
   })
 })

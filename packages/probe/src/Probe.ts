@@ -42,6 +42,9 @@ import type { Snapshot } from "./ReportBuilder.js"
  */
 export const version = "0.1.0"
 
+/** The least time between a report and an early one that a collector asked for. */
+const earlyReportGapMs = 1_000
+
 /**
  * A plugin to register, alone or with its options.
  *
@@ -374,7 +377,7 @@ const make = Effect.fnUntraced(function* (config: ProbeConfig.ProbeConfig, optio
       }
     })
 
-  const context = () => ({ hostId, probeId: publisher.agentId() })
+  const context = () => ({ hostId, probeId: publisher.agentId(), requestReport })
   const budget = () => config.collectBudgetMs ?? Math.max(50, Math.floor(settings.intervalMs * 0.6))
 
   /** Runs collectors (all on a report tick, fast ones otherwise). */
@@ -427,13 +430,24 @@ const make = Effect.fnUntraced(function* (config: ProbeConfig.ProbeConfig, optio
   ).pipe(Effect.forkScoped)
 
   let nextReport = yield* Clock.currentTimeMillis
+  let lastReportAt = Number.NEGATIVE_INFINITY
   let pending: Merge.NodesByTopology | undefined
+  let reportRequested = false
+  /** A collector saw a change worth showing now: report at once, but at most one early report per second. */
+  function requestReport(): void {
+    if (reportRequested) return
+    reportRequested = true
+    wake.openUnsafe()
+  }
 
   /** One tick: run collectors; on a report tick, tag, hand the report to the publisher; then sleep. */
   const tick = Effect.gen(function* () {
     const start = yield* Clock.currentTimeMillis
     const isReport = start >= nextReport
-    if (isReport) nextReport = start + settings.intervalMs
+    if (isReport) {
+      nextReport = start + settings.intervalMs
+      lastReportAt = start
+    }
     yield* Effect.gen(function* () {
       const collected = yield* runCollectors(isReport)
       collection.runs++
@@ -468,10 +482,23 @@ const make = Effect.fnUntraced(function* (config: ProbeConfig.ProbeConfig, optio
       )
     )
     const now = yield* Clock.currentTimeMillis
-    const next = Math.min(start + tickMs(), nextReport)
+    /** Moves the next report forward when a collector asked for one (at most one early report a second). */
+    const takeRequest = (at: number): void => {
+      if (!reportRequested) return
+      reportRequested = false
+      nextReport = Math.min(nextReport, Math.max(at, lastReportAt + earlyReportGapMs))
+    }
     wake.closeUnsafe()
+    takeRequest(now)
+    const next = Math.min(start + tickMs(), nextReport)
     if (next > now) yield* Effect.raceFirst(Effect.sleep(Duration.millis(next - now)), wake.await)
-    if (wake.isOpen()) nextReport = Math.min(nextReport, start + settings.intervalMs)
+    if (wake.isOpen()) {
+      nextReport = Math.min(nextReport, start + settings.intervalMs)
+      const woken = yield* Clock.currentTimeMillis
+      takeRequest(woken)
+      // Woken early for a requested report: wait for its slot rather than run the collectors twice.
+      if (nextReport > woken && nextReport < start + tickMs()) yield* Effect.sleep(Duration.millis(nextReport - woken))
+    }
   })
 
   yield* forever("collection", tick).pipe(Effect.forkScoped)

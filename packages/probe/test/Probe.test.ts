@@ -194,4 +194,48 @@ describe("Probe", () => {
       { ...baseSettings, collectors: { ticks: { enabled: false } }, configVersion: 2 }
     )
   )
+
+  it.effect("reports early when a collector asks for it, at most one early report a second", () => {
+    let request: (() => void) | undefined
+    const watcher = Plugin.definePlugin({
+      name: "watcher",
+      version: "1.0.0",
+      apiVersion: 1,
+      collectors: [
+        {
+          name: "watcher",
+          collect: (ctx) => {
+            request = ctx.requestReport
+            return { topologies: {} }
+          }
+        }
+      ]
+    })
+    return withProbe(
+      { hostCollector: false, plugins: [watcher] },
+      ({ offered }) =>
+        Effect.gen(function* () {
+          yield* TestClock.adjust(0)
+          expect(offered).toHaveLength(1)
+          expect(request).toBeDefined()
+          // 5 s after the first report: the request is served at once.
+          yield* TestClock.adjust(5_000)
+          request!()
+          request!()
+          yield* TestClock.adjust(0)
+          expect(offered.map((s) => s.timestamp)).toEqual([0, 5_000])
+          // 200 ms after that report: served one second after it, not before.
+          yield* TestClock.adjust(200)
+          request!()
+          yield* TestClock.adjust(700)
+          expect(offered).toHaveLength(2)
+          yield* TestClock.adjust(100)
+          expect(offered.map((s) => s.timestamp)).toEqual([0, 5_000, 6_000])
+          // The regular cadence goes on from the last report.
+          yield* TestClock.adjust(60_000)
+          expect(offered[3]!.timestamp).toBe(66_000)
+        }),
+      { ...baseSettings, intervalMs: 60_000 }
+    )
+  })
 })

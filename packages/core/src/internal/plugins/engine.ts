@@ -47,6 +47,12 @@ import { errorMessage, hookLabel, type IsolatedContext, type Outcome, runIsolate
 import { decodeOptions, type NormalizedPlugin, normalize } from "./normalize.js"
 import { checkFragment, checkPanels, checkRendering, summarise } from "./validate.js"
 
+/** The probe fields a hook context carries (`requestReport` only when the host has a report loop). */
+const probeFields = (probe: ProbeContext): ProbeContext =>
+  probe.requestReport === undefined
+    ? { hostId: probe.hostId, probeId: probe.probeId }
+    : { hostId: probe.hostId, probeId: probe.probeId, requestReport: probe.requestReport }
+
 /** The engine's settings, after defaults. */
 export interface EngineConfig {
   readonly defaultTimeoutMs: number
@@ -226,7 +232,7 @@ export class Engine {
         return { plugin, fragment: slot.cache.fragment, health: slot.cache.health }
       }
       const outcome = yield* self.run(slot, Math.min(slot.timeoutMs, budgetMs), (ctx) =>
-        slot.hook.collect({ ...ctx, hostId: probe.hostId, probeId: probe.probeId, options: slot.options })
+        slot.hook.collect({ ...ctx, ...probeFields(probe), options: slot.options })
       )
       const checked = self.settle(slot, now, outcome, (value) => checkFragment(value), "fragment", "node")
       const health = probeHealth(slot, now)
@@ -265,10 +271,7 @@ export class Engine {
         }
         const input = topologies
         const outcome = yield* self.run(slot, Math.min(slot.timeoutMs, remaining), (ctx) =>
-          slot.hook.tag(
-            { topologies: input },
-            { ...ctx, hostId: probe.hostId, probeId: probe.probeId, options: slot.options }
-          )
+          slot.hook.tag({ topologies: input }, { ...ctx, ...probeFields(probe), options: slot.options })
         )
         const checked = self.settle(slot, now, outcome, (value) => checkFragment(value, input), "fragment", "node")
         health.push(probeHealth(slot, now))

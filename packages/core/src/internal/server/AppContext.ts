@@ -1,3 +1,4 @@
+import type { StringInterner } from "../report/compact.js"
 import type { Effect } from "effect"
 import type { AgentRegistry } from "../../AgentRegistry.js"
 import type { AggregatorShape, IngestResult } from "../../Aggregator.js"
@@ -49,5 +50,7 @@ export interface AppContext {
   readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>
   /** Whether anonymous mutation is off because the app is exposed without a token. */
   readonly controlsLocked: boolean
+  /** Shares equal strings across the reports the app parses (see internal/report/compact.ts). */
+  readonly interner: StringInterner
   readonly startedAt: number
 }

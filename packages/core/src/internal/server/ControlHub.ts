@@ -145,6 +145,15 @@ export class ControlHub {
       case "pipe.output": {
         const pipe = this.pipes.get(message.pipeId)
         if (pipe === undefined || pipe.probeId !== probeId) return
+        if (pipe.clients.size === 0) {
+          // Kept until the first client attaches (a log tail's first lines), oldest dropped beyond the bound.
+          pipe.pending.push(message.data)
+          pipe.pendingBytes += message.data.length
+          while (pipe.pendingBytes > maxPendingPipeBytes && pipe.pending.length > 0) {
+            pipe.pendingBytes -= pipe.pending.shift()!.length
+          }
+          return
+        }
         for (const client of pipe.clients)
           client.send({ type: "pipe.output", pipeId: message.pipeId, data: message.data })
         return

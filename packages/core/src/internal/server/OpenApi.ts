@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { Route } from "./Router.js"
+import type { Route, SocketEndpoint } from "./Router.js"
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
@@ -20,7 +20,11 @@ const rewriteRefs = (value: unknown): Json => {
  * Builds the OpenAPI 3.1 document from the route table: every request and response body is the JSON Schema
  * generated from the same Effect Schema the server decodes with.
  */
-export const openApiDocument = (routes: ReadonlyArray<Route>, version: string): Json => {
+export const openApiDocument = (
+  routes: ReadonlyArray<Route>,
+  version: string,
+  sockets: ReadonlyArray<SocketEndpoint> = []
+): Json => {
   const components: Record<string, Json> = {}
   const toSchema = (schema: unknown): Json => {
     const doc = Schema.toJsonSchemaDocument(schema as Schema.Top)
@@ -61,8 +65,22 @@ export const openApiDocument = (routes: ReadonlyArray<Route>, version: string): 
       responses: {
         "200": {
           description: "OK",
-          content: { "application/json": { schema: route.responseSchema ? toSchema(route.responseSchema) : {} } }
+          content:
+            route.responseContentType === undefined
+              ? { "application/json": { schema: route.responseSchema ? toSchema(route.responseSchema) : {} } }
+              : { [route.responseContentType]: { schema: { type: "string" } } }
         },
+        ...Object.fromEntries(
+          (route.otherResponses ?? []).map((other) => [
+            String(other.status),
+            {
+              description: other.description,
+              ...(other.schema === undefined
+                ? {}
+                : { content: { "application/json": { schema: toSchema(other.schema) } } })
+            }
+          ])
+        ),
         "4XX": { description: "Bad request", content: { "application/json": { schema: errorSchema } } }
       }
     }
@@ -74,6 +92,33 @@ export const openApiDocument = (routes: ReadonlyArray<Route>, version: string): 
     }
     if (!route.public) operation.security = [{ bearer: [] }, { session: [] }]
     paths[path] = { ...(paths[path] ?? {}), [route.method.toLowerCase()]: operation }
+  }
+  for (const socket of sockets) {
+    paths[socket.path] = {
+      get: {
+        summary: socket.summary,
+        description:
+          "A WebSocket endpoint (GET with Upgrade: websocket). Messages are JSON text frames: " +
+          "x-websocket-messages describes what each side sends.",
+        tags: [socket.tag],
+        parameters: (socket.query ?? []).map((q) => ({
+          name: q.name,
+          in: "query",
+          required: q.required ?? false,
+          description: q.description,
+          schema: { type: "string" }
+        })),
+        responses: {
+          "101": { description: "Switching Protocols: the WebSocket is open" },
+          "4XX": { description: "Refused before the upgrade (unauthorised, unknown agent...)" }
+        },
+        security: [{ bearer: [] }, { session: [] }],
+        "x-websocket-messages": {
+          client: toSchema(socket.clientMessages),
+          server: toSchema(socket.serverMessages)
+        }
+      }
+    }
   }
   return {
     openapi: "3.1.0",

@@ -29,6 +29,14 @@ export interface Route {
   readonly public?: boolean
   readonly requestSchema?: unknown
   readonly responseSchema?: unknown
+  /** The 200 answer's media type when it is not JSON (`/metrics` answers Prometheus text). */
+  readonly responseContentType?: string
+  /** Answers besides 200 and the JSON error of 4xx that are part of the contract (409 resync). */
+  readonly otherResponses?: ReadonlyArray<{
+    readonly status: number
+    readonly description: string
+    readonly schema?: unknown
+  }>
   readonly query?: ReadonlyArray<{ readonly name: string; readonly description: string }>
   readonly handle: (ctx: RequestContext) => Promise<void> | void
 }
@@ -79,4 +87,19 @@ export class Router {
     }
     return allowed.length > 0 ? { allowed } : undefined
   }
+}
+
+/**
+ * A WebSocket endpoint, for the API description only (upgrades are served by the upgrade handler): the
+ * messages each side sends, as Schemas.
+ */
+export interface SocketEndpoint {
+  readonly path: string
+  readonly summary: string
+  readonly tag: string
+  readonly query?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly required?: boolean }>
+  /** Messages the client sends. */
+  readonly clientMessages: unknown
+  /** Messages the server sends. */
+  readonly serverMessages: unknown
 }

@@ -57,6 +57,7 @@ export const authRoutes = (app: AppContext): ReadonlyArray<Route> => [
     summary: "End the browser session",
     tag: "auth",
     public: true,
+    responseSchema: SessionState,
     handle: ({ req, res }) => {
       app.auth.closeSession(req)
       sendJson(

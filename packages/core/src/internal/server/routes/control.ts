@@ -1,3 +1,4 @@
+import { ControlProbesResponse } from "./responses.js"
 import { Schema } from "effect"
 import { ControlCall, ControlResult } from "../../../ControlProtocol.js"
 import type { AppContext } from "../AppContext.js"
@@ -45,6 +46,7 @@ export const controlRoutes = (app: AppContext): ReadonlyArray<Route> => [
     path: "/api/v1/control/probes",
     summary: "Probes with an open control channel",
     tag: "control",
+    responseSchema: ControlProbesResponse,
     handle: ({ res }) => sendJson(res, 200, { probes: app.controls.connected(), locked: app.controlsLocked })
   }
 ]

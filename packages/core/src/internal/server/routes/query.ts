@@ -1,3 +1,4 @@
+import { AgentLatestResponse, AgentSeriesResponse, NodeSeriesResponse, StatsResponse } from "./responses.js"
 import { Schema } from "effect"
 import { NodeDetails } from "../../../NodeDetails.js"
 import { RenderedNode, RenderedView, ViewFilters, ViewSummary } from "../../../views/View.js"
@@ -108,6 +109,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
       { name: "from", description: "ms since epoch" },
       { name: "to", description: "ms since epoch" }
     ],
+    responseSchema: NodeSeriesResponse,
     handle: ({ res, params, url }) => {
       if (app.aggregator.report.node(params.id!, params.topology!) === undefined) {
         throw new HttpError(404, "unknown_node", `no node "${params.id}" in topology "${params.topology}"`)
@@ -138,6 +140,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
     path: "/api/v1/query/agents/:agent_id/latest",
     summary: "The latest state the app holds for one probe (its nodes after applying fulls and deltas)",
     tag: "query",
+    responseSchema: AgentLatestResponse,
     handle: ({ res, params }) => {
       const agentId = params.agent_id!
       const state = app.aggregator.probeState(agentId)
@@ -166,6 +169,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
     summary: "Series of one probe: its report summary over time and its host's metrics (or ?node= one node)",
     tag: "query",
     query: [{ name: "node", description: "a node id reported by this agent" }],
+    responseSchema: AgentSeriesResponse,
     handle: ({ res, params, url }) => {
       const agentId = params.agent_id!
       if (!app.agents.has(agentId) && app.aggregator.probeState(agentId) === undefined) {
@@ -186,6 +190,7 @@ export const queryRoutes = (app: AppContext): ReadonlyArray<Route> => [
     path: "/api/v1/query/stats",
     summary: "Counters: probes, nodes per topology, reports, WebSocket clients, series, plugins",
     tag: "query",
+    responseSchema: StatsResponse,
     handle: ({ res }) =>
       sendJson(res, 200, {
         uptimeMs: Date.now() - app.startedAt,

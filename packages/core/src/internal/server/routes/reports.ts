@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { inconsistency, Report } from "../../../Report.js"
+import { compactReport } from "../../report/compact.js"
 import { isReport } from "../../report/guard.js"
 import type { AppContext } from "../AppContext.js"
 import { parseJson, readBody } from "../Body.js"
@@ -26,6 +27,13 @@ export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
     tag: "reports",
     requestSchema: Report,
     responseSchema: IngestResponse,
+    otherResponses: [
+      {
+        status: 409,
+        description: "A delta out of sequence (or before any full report): send a full report",
+        schema: IngestResponse
+      }
+    ],
     handle: async ({ req, res }) => {
       const body = await readBody(req, app.config.maxBodyBytes, app.config.bodyTimeoutMs).catch((error: unknown) => {
         app.metrics.reports.inc({ result: "rejected" })
@@ -37,8 +45,9 @@ export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
       let report: Report
       try {
         const parsed = parseJson(body)
-        // The structural guard accepts exactly what the Schema does, without copying the report.
-        report = isReport(parsed) ? parsed : decodeValue(Report, parsed)
+        // The structural guard accepts exactly what the Schema does, without copying the report. The app owns
+        // the parsed body, so it shares its equal strings and empty records in place before keeping it.
+        report = compactReport(isReport(parsed) ? parsed : decodeValue(Report, parsed), app.interner)
       } catch (error) {
         app.metrics.reports.inc({ result: "rejected" })
         throw error
