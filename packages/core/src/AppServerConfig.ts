@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
+import * as Flags from "./Flags.js"
 import { formatDecodeFailure } from "./internal/schemaError.js"
 
 /**
@@ -84,19 +85,18 @@ export const defaults: AppServerConfig = {
 }
 
 /**
- * Raised for a bad flag, environment variable or setting; the message names it.
+ * Raised for a bad flag, environment variable or setting; the message names it (defined in `Flags`).
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  setting: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid setting ${this.setting}: ${this.reason}`
-  }
-}
+export const ConfigError = Flags.ConfigError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConfigError = Flags.ConfigError
 
 /**
  * Whether an address is a loopback one (only this machine can reach it).
@@ -108,20 +108,14 @@ export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host.startsWith("127.") || host === "[::1]"
 
 /**
- * Parses a duration such as `15s`, `1h`, `500ms` or a plain number of seconds into ms.
+ * Parses a duration such as `15s`, `1h`, `500ms` or a plain number of seconds into ms (defined in `Flags`).
  *
  * @since 0.1.0
  * @category parsers
  */
-export const parseDuration = (text: string): number | undefined => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-  if (m === null) return undefined
-  const n = Number(m[1])
-  const unit = m[2] ?? "s"
-  return Math.round(n * (unit === "ms" ? 1 : unit === "s" ? 1_000 : unit === "m" ? 60_000 : 3_600_000))
-}
+export const parseDuration: (text: string) => number | undefined = Flags.parseDuration
 
-const flagToKey: Record<string, { key: keyof AppServerConfig; kind: "string" | "int" | "duration" | "list" }> = {
+const flagToKey: Flags.Table = {
   "--host": { key: "host", kind: "string" },
   "--port": { key: "port", kind: "int" },
   "--token": { key: "token", kind: "string" },
@@ -164,52 +158,10 @@ export const fromArgs = (
   env: Readonly<Record<string, string | undefined>> = {},
   base: AppServerConfig = defaults
 ): { config: AppServerConfig; rest: ReadonlyArray<string> } | ConfigError => {
-  const pairs: Array<[string, string, string]> = []
-  for (const [name, flag] of Object.entries(envToFlag)) {
-    const value = env[name]
-    if (value !== undefined && value !== "") pairs.push([flag, value, name])
-  }
-  const rest: Array<string> = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    const eq = arg.indexOf("=")
-    const flag = eq > 0 ? arg.slice(0, eq) : arg
-    if (!(flag in flagToKey)) {
-      rest.push(arg)
-      continue
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : args[++i]
-    if (value === undefined) return new ConfigError({ setting: flag, reason: "expects a value" })
-    pairs.push([flag, value, flag])
-  }
-  const out: Record<string, unknown> = { ...base }
-  for (const [flag, value, name] of pairs) {
-    const { key, kind } = flagToKey[flag]!
-    if (kind === "string") out[key] = value
-    else if (kind === "list")
-      out[key] = value
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== "")
-    else if (kind === "int") {
-      const n = Number(value)
-      if (!Number.isInteger(n))
-        return new ConfigError({ setting: name, reason: `expects a whole number, got "${value}"` })
-      out[key] = n
-    } else {
-      const ms = parseDuration(value)
-      if (ms === undefined) {
-        return new ConfigError({ setting: name, reason: `expects a duration like 15s, 1h or 500ms, got "${value}"` })
-      }
-      out[key] = ms
-    }
-  }
-  const decoded = validate(out)
-  if (decoded instanceof ConfigError) {
-    const name = pairs.find(([flag]) => flagToKey[flag]!.key === decoded.setting)?.[2]
-    return name === undefined ? decoded : new ConfigError({ setting: name, reason: decoded.reason })
-  }
-  return { config: decoded, rest }
+  const parsed = Flags.parse(flagToKey, args, env, envToFlag)
+  if (parsed instanceof ConfigError) return parsed
+  const decoded = validate({ ...base, ...parsed.values })
+  return decoded instanceof ConfigError ? Flags.blameSource(decoded, parsed) : { config: decoded, rest: parsed.rest }
 }
 
 const validate = (input: unknown): AppServerConfig | ConfigError => {

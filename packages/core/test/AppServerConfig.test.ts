@@ -28,7 +28,7 @@ describe("AppServerConfig", () => {
       new ConfigError({ setting: "--port", reason: "Expected a value less than or equal to 65535" })
     )
     expect(fromArgs([], { MAX_DATA_AGE: "soon" })).toEqual(
-      new ConfigError({ setting: "MAX_DATA_AGE", reason: 'expects a duration like 15s, 1h or 500ms, got "soon"' })
+      new ConfigError({ setting: "MAX_DATA_AGE", reason: 'expects a duration like 15s, 1m, 1h or 500ms, got "soon"' })
     )
     expect(fromArgs(["--port", "x"])).toEqual(
       new ConfigError({ setting: "--port", reason: 'expects a whole number, got "x"' })

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { type AgentConfig, AppServerConfig } from "@orchestrator/core"
+import { type AgentConfig, Flags } from "@orchestrator/core"
 import { Cause, Schema } from "effect"
 
 const isHttpUrl = Schema.makeFilter<string>((text) => {
@@ -54,7 +54,21 @@ export const ProbeConfig = Schema.Struct({
   /** The longest retry delay (default 30 s). */
   backoffMaxMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   /** The most collectors may take per run (default: 60% of the interval). */
-  collectBudgetMs: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(10)))
+  collectBudgetMs: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(10))),
+  /** Collect processes and network endpoints from /proc (default true; `--no-processes`). */
+  processes: Schema.Boolean,
+  /** Collect Docker containers and offer container controls (default true; `--no-docker`). */
+  docker: Schema.Boolean,
+  /** Collect Kubernetes objects when a kubeconfig or in-cluster config is present (default true; `--no-kubernetes`). */
+  kubernetes: Schema.Boolean,
+  /** Read conntrack flows for short-lived and NATed connections (default false; `--conntrack`). */
+  conntrack: Schema.Boolean,
+  /** Where the host's /proc is mounted (default `/proc`; a probe in a container mounts the host's). */
+  procRoot: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  /** The Docker socket (default `/var/run/docker.sock`, or `DOCKER_HOST=unix://...`). */
+  dockerSocket: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  /** A kubeconfig file (default `KUBECONFIG`, then `~/.kube/config`, then the in-cluster config). */
+  kubeconfig: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1)))
 })
 
 /**
@@ -77,7 +91,11 @@ export const defaults: ProbeConfig = {
   requestTimeoutMs: 10_000,
   maxQueued: 4,
   backoffInitialMs: 500,
-  backoffMaxMs: 30_000
+  backoffMaxMs: 30_000,
+  processes: true,
+  docker: true,
+  kubernetes: true,
+  conntrack: false
 }
 
 /**
@@ -87,13 +105,13 @@ export const defaults: ProbeConfig = {
  * @since 0.1.0
  * @category errors
  */
-export const ConfigError = AppServerConfig.ConfigError
+export const ConfigError = Flags.ConfigError
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type ConfigError = AppServerConfig.ConfigError
+export type ConfigError = Flags.ConfigError
 
 /**
  * Validates settings given in code, filling defaults; returns a `ConfigError` naming the bad field.
@@ -118,18 +136,24 @@ export const make = (settings: Partial<ProbeConfig> = {}): ProbeConfig | ConfigE
  * @since 0.1.0
  * @category parsers
  */
-export const parseDuration: (text: string) => number | undefined = AppServerConfig.parseDuration
+export const parseDuration: (text: string) => number | undefined = Flags.parseDuration
 
-type Kind = "string" | "int" | "duration"
-
-const valueFlags: Record<string, { readonly key: keyof ProbeConfig; readonly kind: Kind }> = {
+const table: Flags.Table = {
   "--app-url": { key: "appUrl", kind: "string" },
   "--token": { key: "token", kind: "string" },
   "--interval": { key: "intervalMs", kind: "duration" },
   "--probe-id": { key: "probeId", kind: "string" },
   "--hostname": { key: "hostname", kind: "string" },
   "--full-report-every": { key: "fullReportEvery", kind: "int" },
-  "--request-timeout": { key: "requestTimeoutMs", kind: "duration" }
+  "--request-timeout": { key: "requestTimeoutMs", kind: "duration" },
+  "--proc-root": { key: "procRoot", kind: "string" },
+  "--docker-socket": { key: "dockerSocket", kind: "string" },
+  "--kubeconfig": { key: "kubeconfig", kind: "string" },
+  "--no-controls": { key: "controlsEnabled", kind: "switch", value: false },
+  "--no-processes": { key: "processes", kind: "switch", value: false },
+  "--no-docker": { key: "docker", kind: "switch", value: false },
+  "--no-kubernetes": { key: "kubernetes", kind: "switch", value: false },
+  "--conntrack": { key: "conntrack", kind: "switch", value: true }
 }
 
 const envToFlag: Record<string, string> = {
@@ -145,7 +169,7 @@ const envToFlag: Record<string, string> = {
  * @since 0.1.0
  * @category constants
  */
-export const flags: ReadonlyArray<string> = [...Object.keys(valueFlags), "--no-controls"]
+export const flags: ReadonlyArray<string> = Object.keys(table)
 
 /**
  * Builds settings from environment variables (`PROBE_APP_URL`, `PROBE_TOKEN`, `PROBE_INTERVAL`, `PROBE_ID`)
@@ -161,52 +185,10 @@ export const fromArgs = (
   env: Readonly<Record<string, string | undefined>> = {},
   base: Partial<ProbeConfig> = {}
 ): { readonly config: ProbeConfig; readonly rest: ReadonlyArray<string> } | ConfigError => {
-  const pairs: Array<[flag: string, value: string, source: string]> = []
-  for (const [name, flag] of Object.entries(envToFlag)) {
-    const value = env[name]
-    if (value !== undefined && value !== "") pairs.push([flag, value, name])
-  }
-  const out: Record<string, unknown> = { ...defaults, ...base }
-  const rest: Array<string> = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === "--no-controls") {
-      out.controlsEnabled = false
-      continue
-    }
-    const eq = arg.indexOf("=")
-    const flag = eq > 0 ? arg.slice(0, eq) : arg
-    if (!(flag in valueFlags)) {
-      rest.push(arg)
-      continue
-    }
-    const value = eq > 0 ? arg.slice(eq + 1) : args[++i]
-    if (value === undefined || (eq < 0 && value.startsWith("--"))) {
-      return new ConfigError({ setting: flag, reason: "expects a value" })
-    }
-    pairs.push([flag, value, flag])
-  }
-  for (const [flag, value, source] of pairs) {
-    const { key, kind } = valueFlags[flag]!
-    if (kind === "string") out[key] = value
-    else if (kind === "int") {
-      const n = Number(value)
-      if (!Number.isInteger(n))
-        return new ConfigError({ setting: source, reason: `expects a whole number, got "${value}"` })
-      out[key] = n
-    } else {
-      const ms = parseDuration(value)
-      if (ms === undefined) {
-        return new ConfigError({ setting: source, reason: `expects a duration like 15s, 1m or 500ms, got "${value}"` })
-      }
-      out[key] = ms
-    }
-  }
-  const config = make(out as Partial<ProbeConfig>)
-  if (!(config instanceof ConfigError)) return { config, rest }
-  // Name the flag or variable the bad value came from, not the field.
-  const source = pairs.findLast(([flag]) => valueFlags[flag]!.key === config.setting)?.[2]
-  return source === undefined ? config : new ConfigError({ setting: source, reason: config.reason })
+  const parsed = Flags.parse(table, args, env, envToFlag)
+  if (parsed instanceof ConfigError) return parsed
+  const config = make({ ...base, ...(parsed.values as Partial<ProbeConfig>) })
+  return config instanceof ConfigError ? Flags.blameSource(config, parsed) : { config, rest: parsed.rest }
 }
 
 /**

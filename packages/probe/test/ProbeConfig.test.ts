@@ -4,7 +4,7 @@ import * as ProbeConfig from "../src/ProbeConfig.js"
 describe("ProbeConfig.fromArgs", () => {
   it("reads flags over environment variables over defaults, and returns what it does not know", () => {
     const parsed = ProbeConfig.fromArgs(
-      ["--app-url", "http://10.0.0.5:8080", "--interval=5s", "--no-controls", "--no-docker", "extra"],
+      ["--app-url", "http://10.0.0.5:8080", "--interval=5s", "--no-controls", "--no-docker", "--plugin-x", "extra"],
       { PROBE_TOKEN: "tok", PROBE_INTERVAL: "1m" }
     )
     expect(parsed).toEqual({
@@ -13,9 +13,10 @@ describe("ProbeConfig.fromArgs", () => {
         appUrl: "http://10.0.0.5:8080",
         token: "tok",
         intervalMs: 5_000,
-        controlsEnabled: false
+        controlsEnabled: false,
+        docker: false
       },
-      rest: ["--no-docker", "extra"]
+      rest: ["--plugin-x", "extra"]
     })
   })
 
@@ -23,7 +24,7 @@ describe("ProbeConfig.fromArgs", () => {
     expect(ProbeConfig.fromArgs(["--interval", "soon"])).toEqual(
       new ProbeConfig.ConfigError({
         setting: "--interval",
-        reason: 'expects a duration like 15s, 1m or 500ms, got "soon"'
+        reason: 'expects a duration like 15s, 1m, 1h or 500ms, got "soon"'
       })
     )
     expect(ProbeConfig.fromArgs(["--token"])).toEqual(
@@ -98,5 +99,25 @@ describe("ProbeConfig.effective", () => {
     expect(ProbeConfig.collectorEnabled(settings, "docker", "images")).toBe(true)
     expect(ProbeConfig.collectorEnabled(settings, "docker", "stats")).toBe(true)
     expect(ProbeConfig.collectorEnabled(settings, "host", "host")).toBe(true)
+  })
+})
+
+describe("ProbeConfig collector switches", () => {
+  it("turns collectors off and conntrack on, and refuses a value on a switch", () => {
+    const parsed = ProbeConfig.fromArgs([
+      "--no-kubernetes",
+      "--no-processes",
+      "--conntrack",
+      "--proc-root",
+      "/host/proc"
+    ])
+    expect(parsed).toMatchObject({
+      config: { kubernetes: false, processes: false, conntrack: true, docker: true, procRoot: "/host/proc" },
+      rest: []
+    })
+    expect(ProbeConfig.fromArgs(["--no-docker=yes"])).toEqual(
+      new ProbeConfig.ConfigError({ setting: "--no-docker", reason: "takes no value" })
+    )
+    expect(ProbeConfig.flags).toEqual(expect.arrayContaining(["--no-docker", "--no-kubernetes", "--conntrack"]))
   })
 })
