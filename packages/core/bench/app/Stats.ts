@@ -54,9 +54,9 @@ export const mb = (bytes: number): number => bytes / 1e6
 /** Key/value pairs of one result. */
 export type Fields = Readonly<Record<string, string | number | boolean>>
 
-/** Prints one machine-readable result line: `bench app result=<key> k=v ...` (numbers rounded sensibly). */
-export const benchLine = (key: string, fields: Fields): string => {
-  const parts = [`bench app result=${key}`]
+/** One machine-readable result line: `bench <bench> result=<key> k=v ...` (numbers rounded sensibly). */
+export const benchLine = (key: string, fields: Fields, bench = "app"): string => {
+  const parts = [`bench ${bench} result=${key}`]
   for (const name in fields) {
     const value = fields[name]!
     parts.push(`${name}=${typeof value === "number" ? fmt(value) : String(value)}`)
