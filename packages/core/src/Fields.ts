@@ -47,6 +47,15 @@ export const Latest = {
   protocol: "protocol",
   /** `connected` or `listening` (endpoints). */
   socketState: "socket_state",
+  /** Numeric user id of a process. */
+  uid: "uid",
+  /** TCP state of an endpoint's connection (`ESTABLISHED`, `LISTEN`...). */
+  tcpState: "tcp_state",
+  /** Conntrack accounting of an endpoint's flows (when `nf_conntrack_acct` is on). */
+  bytesSent: "bytes_sent",
+  bytesReceived: "bytes_received",
+  packetsSent: "packets_sent",
+  packetsReceived: "packets_received",
   /** `true` for nodes the probe considers part of the system (kernel threads, the probe itself, pause containers). */
   system: "system"
 } as const

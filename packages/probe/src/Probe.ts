@@ -27,7 +27,7 @@ import * as os from "node:os"
 import { Merge, type NodeDetails, type Plugin, PluginRegistry, type Report } from "@orchestrator/core"
 import { Cause, Clock, Context, Duration, Effect, Latch, Layer, PubSub, Stream } from "effect"
 import * as ControlChannel from "./ControlChannel.js"
-import * as HostCollector from "./HostCollector.js"
+import * as BuiltinPlugins from "./BuiltinPlugins.js"
 import { forever } from "./internal/loop.js"
 import * as ProbeConfig from "./ProbeConfig.js"
 import { Publisher, type PublisherEvent, type PublisherStats } from "./Publisher.js"
@@ -63,8 +63,12 @@ export type PluginEntry = Plugin.AnyPlugin | readonly [plugin: Plugin.AnyPlugin,
 export interface ProbeOptions extends Partial<ProbeConfig.ProbeConfig> {
   /** Plugins to register besides the host collector. */
   readonly plugins?: ReadonlyArray<PluginEntry>
-  /** Register the host collector (default true). */
-  readonly hostCollector?: boolean
+  /**
+   * The built-in collectors and controls (host, process, network, Docker, Kubernetes; see `BuiltinPlugins`):
+   * `true` (default) picks them from the settings (`processes`, `docker`, `kubernetes`, `conntrack`...),
+   * `false` runs only `plugins`, a selection overrides the settings per plugin (`{ docker: false }`).
+   */
+  readonly builtins?: boolean | BuiltinPlugins.Selection
   /** Options of the control channel (timeouts, limits). */
   readonly controlChannel?: Pick<
     ControlChannel.ControlChannelOptions,
@@ -215,7 +219,7 @@ export class Probe extends Context.Service<Probe, ProbeShape>()("@orchestrator/p
 
 const validate = (options: ProbeOptions): Effect.Effect<ProbeConfig.ProbeConfig, ProbeConfig.ConfigError> =>
   Effect.suspend(() => {
-    const { plugins: _plugins, hostCollector: _host, controlChannel: _channel, ...settings } = options
+    const { plugins: _plugins, builtins: _builtins, controlChannel: _channel, ...settings } = options
     const config = ProbeConfig.make(settings)
     return config instanceof ProbeConfig.ConfigError ? Effect.fail(config) : Effect.succeed(config)
   })
@@ -301,10 +305,22 @@ const make = Effect.fnUntraced(function* (config: ProbeConfig.ProbeConfig, optio
     }
   }
 
-  const entries: Array<PluginEntry> = [
-    ...(options.hostCollector === false ? [] : [HostCollector.plugin() as Plugin.AnyPlugin]),
-    ...(options.plugins ?? [])
-  ]
+  const builtins =
+    options.builtins === false
+      ? []
+      : BuiltinPlugins.entries({
+          processes: config.processes,
+          docker: config.docker,
+          kubernetes: config.kubernetes,
+          conntrack: config.conntrack,
+          controlsEnabled: config.controlsEnabled,
+          ...(config.procRoot !== undefined ? { procRoot: config.procRoot } : {}),
+          ...(config.dockerSocket !== undefined ? { dockerSocket: config.dockerSocket } : {}),
+          ...(config.kubeconfig !== undefined ? { kubeconfig: config.kubeconfig } : {}),
+          hostname: hostId,
+          ...(options.builtins === true || options.builtins === undefined ? {} : options.builtins)
+        })
+  const entries: Array<PluginEntry> = [...builtins, ...(options.plugins ?? [])]
   for (const entry of entries) {
     const [plugin, pluginOptions] = Array.isArray(entry)
       ? (entry as readonly [Plugin.AnyPlugin, unknown])

@@ -5,10 +5,16 @@
  *
  * @since 0.1.0
  */
+export * as BuiltinPlugins from "./BuiltinPlugins.js"
 export * as ControlChannel from "./ControlChannel.js"
+export * as DockerCollector from "./DockerCollector.js"
+export * as DockerControls from "./DockerControls.js"
 export * as HostCollector from "./HostCollector.js"
+export * as KubernetesCollector from "./KubernetesCollector.js"
+export * as NetworkCollector from "./NetworkCollector.js"
 export * as Pipes from "./Pipes.js"
 export * as Probe from "./Probe.js"
+export * as ProcessCollector from "./ProcessCollector.js"
 export * as ProbeConfig from "./ProbeConfig.js"
 export * as Publisher from "./Publisher.js"
 export * as ReportBuilder from "./ReportBuilder.js"

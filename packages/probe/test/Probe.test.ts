@@ -100,7 +100,7 @@ const healthOf = (snapshot: Snapshot, name: string) => snapshot.health.find((h) 
 
 describe("Probe", () => {
   it.live("reports a collector that throws or hangs in health, and the host collector still reports", () =>
-    withProbe({ plugins: [failing] }, ({ probe }) =>
+    withProbe({ plugins: [failing], builtins: { processes: false, docker: false, kubernetes: false } }, ({ probe }) =>
       Effect.gen(function* () {
         const started = Date.now()
         const snapshot = yield* probe.collect
@@ -122,7 +122,7 @@ describe("Probe", () => {
   )
 
   it.effect("collects and offers a report every interval (TestClock)", () =>
-    withProbe({ hostCollector: false, plugins: [counter("ticks")] }, ({ offered }) =>
+    withProbe({ builtins: false, plugins: [counter("ticks")] }, ({ offered }) =>
       Effect.gen(function* () {
         yield* TestClock.adjust(0)
         expect(offered).toHaveLength(1)
@@ -139,7 +139,7 @@ describe("Probe", () => {
   )
 
   it.effect("runs a collector with a shorter intervalMs on its own cadence and folds its samples into the report", () =>
-    withProbe({ hostCollector: false, plugins: [counter("slow"), counter("fast", 250)] }, ({ offered }) =>
+    withProbe({ builtins: false, plugins: [counter("slow"), counter("fast", 250)] }, ({ offered }) =>
       Effect.gen(function* () {
         yield* TestClock.adjust(0)
         yield* TestClock.adjust(1_000)
@@ -158,7 +158,7 @@ describe("Probe", () => {
   )
 
   it.effect("applies a new interval from the agent config at once, without a restart", () =>
-    withProbe({ hostCollector: false, plugins: [counter("ticks")] }, ({ offered, settings }) =>
+    withProbe({ builtins: false, plugins: [counter("ticks")] }, ({ offered, settings }) =>
       Effect.gen(function* () {
         yield* TestClock.adjust(0)
         yield* SubscriptionRef.set(settings, { ...baseSettings, intervalMs: 60_000, configVersion: 2 })
@@ -177,7 +177,7 @@ describe("Probe", () => {
 
   it.effect("skips collectors the agent config disables and marks them disabled in health", () =>
     withProbe(
-      { hostCollector: false, plugins: [counter("ticks"), counter("other")] },
+      { builtins: false, plugins: [counter("ticks"), counter("other")] },
       ({ offered }) =>
         Effect.gen(function* () {
           yield* TestClock.adjust(0)
@@ -212,7 +212,7 @@ describe("Probe", () => {
       ]
     })
     return withProbe(
-      { hostCollector: false, plugins: [watcher] },
+      { builtins: false, plugins: [watcher] },
       ({ offered }) =>
         Effect.gen(function* () {
           yield* TestClock.adjust(0)
