@@ -40,6 +40,7 @@ import {
   defaultSocketPath,
   type Engine,
   engineMessage,
+  type Hijacked,
   makeEngine
 } from "./internal/docker/engine.js"
 import { pump } from "./internal/docker/pump.js"
@@ -169,6 +170,48 @@ const intArg = (value: unknown, min: number, max: number): number | undefined =>
   return typeof n === "number" && Number.isInteger(n) && n >= min && n <= max ? n : undefined
 }
 
+interface TerminalSize {
+  readonly cols: number
+  readonly rows: number
+}
+
+/** The terminal size a request asks for (`cols` and `rows`, both or none). */
+const sizeArg = (args: Readonly<Record<string, unknown>>): TerminalSize | undefined => {
+  const cols = intArg(args.cols, 1, 1000)
+  const rows = intArg(args.rows, 1, 1000)
+  return cols !== undefined && rows !== undefined ? { cols, rows } : undefined
+}
+
+/**
+ * A terminal pipe on a hijacked connection (exec or attach): sized first when the request gave a size, then
+ * input goes to the connection (when `input`), resizes to `resize`, and the output to the pipe until it ends.
+ */
+const terminal = async (
+  { socket, head }: Hijacked,
+  options: {
+    readonly size: TerminalSize | undefined
+    readonly input: boolean
+    readonly resize: (size: TerminalSize) => Promise<unknown>
+    readonly demux: boolean
+    readonly ended: () => string | Promise<string>
+    readonly result: unknown
+  }
+): Promise<Pipes.PipeStream> => {
+  if (options.size !== undefined) await options.resize(options.size)
+  return Pipes.stream(
+    (pipe) => {
+      pipe.onInput((data) => {
+        if (options.input) socket.write(data)
+      })
+      pipe.onResize((size) => {
+        void options.resize(size)
+      })
+      pump(socket, pipe, { head, demux: options.demux, ended: options.ended })
+    },
+    { result: options.result }
+  )
+}
+
 const appliesIn =
   (id: string) =>
   (node: Report.Node): boolean =>
@@ -208,6 +251,33 @@ export const plugin = () => {
   const nameOf = (json: Record<string, unknown>, fallback: string | undefined): string | undefined =>
     typeof json.Name === "string" ? json.Name.replace(/^\//, "") : fallback
 
+  /**
+   * A control on the container a request names: resolves it and its engine, and turns any failure of `run`
+   * into a `DockerControlError` that names the action and the container.
+   */
+  const containerControl = (
+    spec: Omit<Plugin.Control<Options>, "topologies" | "appliesTo" | "run">,
+    run: (
+      target: Target,
+      engine: Engine,
+      request: ControlProtocol.ControlRequest,
+      ctx: Plugin.ControlContext<Options>
+    ) => Promise<unknown>
+  ): Plugin.Control<Options> => ({
+    ...spec,
+    topologies: [Topology.Topologies.containers],
+    appliesTo: appliesIn(spec.id),
+    run: async (request, ctx) => {
+      const target = targetOf(spec.id, request, ctx.node)
+      const engine = engineFor(ctx.options)
+      try {
+        return await run(target, engine, request, ctx)
+      } catch (error) {
+        throw failure(spec.id, target, error)
+      }
+    }
+  })
+
   /** A control that sends one state-changing request and answers the container's state after it. */
   const lifecycle = (spec: {
     readonly id: string
@@ -217,22 +287,22 @@ export const plugin = () => {
     readonly timeoutMs: number
     readonly method: "POST" | "DELETE"
     readonly path: (ref: string, args: Readonly<Record<string, unknown>>) => string
-  }): Plugin.Control<Options> => ({
-    id: spec.id,
-    label: spec.label,
-    icon: spec.icon,
-    topologies: [Topology.Topologies.containers],
-    permission: "containers:write",
-    timeoutMs: spec.timeoutMs,
-    ...(spec.confirm === true ? { confirm: true } : {}),
-    appliesTo: appliesIn(spec.id),
-    run: async (
-      request,
-      ctx
-    ): Promise<ActionResult | { container: string; name: string | undefined; removed: true }> => {
-      const target = targetOf(spec.id, request, ctx.node)
-      const engine = engineFor(ctx.options)
-      try {
+  }): Plugin.Control<Options> =>
+    containerControl(
+      {
+        id: spec.id,
+        label: spec.label,
+        icon: spec.icon,
+        permission: "containers:write",
+        timeoutMs: spec.timeoutMs,
+        ...(spec.confirm === true ? { confirm: true } : {})
+      },
+      async (
+        target,
+        engine,
+        request,
+        ctx
+      ): Promise<ActionResult | { container: string; name: string | undefined; removed: true }> => {
         const answer = await engine.send(spec.method, spec.path(target.ref, request.args), {
           signal: ctx.signal,
           timeoutMs: spec.timeoutMs
@@ -254,69 +324,58 @@ export const plugin = () => {
           state: stateOf(after),
           changed: answer.status !== 304
         }
-      } catch (error) {
-        throw failure(spec.id, target, error)
       }
-    }
-  })
+    )
 
   const stopQuery = (args: Readonly<Record<string, unknown>>): string => {
     const t = intArg(args.timeoutSeconds, 0, 100)
     return t === undefined ? "" : `?t=${t}`
   }
 
-  const logs: Plugin.Control<Options> = {
-    id: ControlIds.logs,
-    label: "Logs",
-    icon: "logs",
-    topologies: [Topology.Topologies.containers],
-    permission: "containers:read",
-    stream: "logs",
-    appliesTo: appliesIn(ControlIds.logs),
-    run: async (request, ctx) => {
-      const target = targetOf(ControlIds.logs, request, ctx.node)
-      const engine = engineFor(ctx.options)
+  const logs = containerControl(
+    {
+      id: ControlIds.logs,
+      label: "Logs",
+      icon: "logs",
+      permission: "containers:read",
+      stream: "logs"
+    },
+    async (target, engine, request, ctx) => {
       const follow = bool(request.args.follow, true)
       const tailArg = request.args.tail
       const tail = tailArg === "all" ? "all" : String(intArg(tailArg, 0, 1_000_000) ?? 200)
       const timestamps = bool(request.args.timestamps, false)
-      try {
-        const details = await inspect(engine, target, ctx.signal)
-        const tty = (details.Config as { Tty?: unknown } | undefined)?.Tty === true
-        const query = new URLSearchParams({
-          stdout: "1",
-          stderr: "1",
-          follow: follow ? "1" : "0",
-          tail,
-          timestamps: timestamps ? "1" : "0"
-        })
-        const response = await engine.stream("GET", `/containers/${target.ref}/logs?${query.toString()}`)
-        const container = typeof details.Id === "string" ? details.Id : request.nodeId
-        return Pipes.stream(
-          (pipe) =>
-            pump(response, pipe, {
-              demux: !tty,
-              ended: () => (follow ? "the container's log stream ended" : "end of logs")
-            }),
-          { result: { container, name: nameOf(details, target.name), follow, tail, tty } }
-        )
-      } catch (error) {
-        throw failure(ControlIds.logs, target, error)
-      }
+      const details = await inspect(engine, target, ctx.signal)
+      const tty = (details.Config as { Tty?: unknown } | undefined)?.Tty === true
+      const query = new URLSearchParams({
+        stdout: "1",
+        stderr: "1",
+        follow: follow ? "1" : "0",
+        tail,
+        timestamps: timestamps ? "1" : "0"
+      })
+      const response = await engine.stream("GET", `/containers/${target.ref}/logs?${query.toString()}`)
+      const container = typeof details.Id === "string" ? details.Id : request.nodeId
+      return Pipes.stream(
+        (pipe) =>
+          pump(response, pipe, {
+            demux: !tty,
+            ended: () => (follow ? "the container's log stream ended" : "end of logs")
+          }),
+        { result: { container, name: nameOf(details, target.name), follow, tail, tty } }
+      )
     }
-  }
+  )
 
-  const exec: Plugin.Control<Options> = {
-    id: ControlIds.exec,
-    label: "Exec shell",
-    icon: "terminal",
-    topologies: [Topology.Topologies.containers],
-    permission: "containers:exec",
-    stream: "terminal",
-    appliesTo: appliesIn(ControlIds.exec),
-    run: async (request, ctx) => {
-      const target = targetOf(ControlIds.exec, request, ctx.node)
-      const engine = engineFor(ctx.options)
+  const exec = containerControl(
+    {
+      id: ControlIds.exec,
+      label: "Exec shell",
+      icon: "terminal",
+      permission: "containers:exec",
+      stream: "terminal"
+    },
+    async (target, engine, request, ctx) => {
       const given = request.args.command
       const command =
         Array.isArray(given) && given.length > 0 && given.every((part) => typeof part === "string")
@@ -324,137 +383,96 @@ export const plugin = () => {
           : typeof given === "string" && given.trim() !== ""
             ? ["/bin/sh", "-c", given]
             : (ctx.options.shell ?? defaultShell)
-      const cols = intArg(request.args.cols, 1, 1000)
-      const rows = intArg(request.args.rows, 1, 1000)
-      try {
-        const created = (await engine.json("POST", `/containers/${target.ref}/exec`, {
-          signal: ctx.signal,
-          body: {
-            AttachStdin: true,
-            AttachStdout: true,
-            AttachStderr: true,
-            Tty: true,
-            Cmd: command,
-            Env: ["TERM=xterm-256color"],
-            ...(cols !== undefined && rows !== undefined ? { ConsoleSize: [rows, cols] } : {})
-          }
-        })) as { Id?: unknown } | undefined
-        const execId = typeof created?.Id === "string" ? created.Id : undefined
-        if (execId === undefined) throw new Error("the engine created no exec instance")
-        const { socket, head } = await engine.hijack("POST", `/exec/${execId}/start`, {
-          signal: ctx.signal,
-          body: {
-            Detach: false,
-            Tty: true,
-            ...(cols !== undefined && rows !== undefined ? { ConsoleSize: [rows, cols] } : {})
-          }
-        })
-        const resize = (size: { readonly cols: number; readonly rows: number }) =>
-          engine.send("POST", `/exec/${execId}/resize?h=${size.rows}&w=${size.cols}`).catch(() => undefined)
-        if (cols !== undefined && rows !== undefined) await resize({ cols, rows })
-        return Pipes.stream(
-          (pipe) => {
-            pipe.onInput((data) => {
-              socket.write(data)
-            })
-            pipe.onResize((size) => {
-              void resize(size)
-            })
-            pump(socket, pipe, {
-              head,
-              demux: false,
-              ended: async () => {
-                try {
-                  const info = (await engine.json("GET", `/exec/${execId}/json`, { timeoutMs: 2_000 })) as {
-                    ExitCode?: unknown
-                  }
-                  return typeof info.ExitCode === "number" ? `exited with code ${info.ExitCode}` : "exited"
-                } catch {
-                  return "exited"
-                }
-              }
-            })
-          },
-          { result: { container: request.nodeId, name: target.name, exec: execId, tty: true, command } }
-        )
-      } catch (error) {
-        throw failure(ControlIds.exec, target, error)
-      }
-    }
-  }
-
-  const attach: Plugin.Control<Options> = {
-    id: ControlIds.attach,
-    label: "Attach",
-    icon: "attach",
-    topologies: [Topology.Topologies.containers],
-    permission: "containers:exec",
-    stream: "terminal",
-    appliesTo: appliesIn(ControlIds.attach),
-    run: async (request, ctx) => {
-      const target = targetOf(ControlIds.attach, request, ctx.node)
-      const engine = engineFor(ctx.options)
-      const cols = intArg(request.args.cols, 1, 1000)
-      const rows = intArg(request.args.rows, 1, 1000)
-      try {
-        const details = await inspect(engine, target, ctx.signal)
-        if (stateOf(details) !== "running") throw new Error(`it is ${stateOf(details) ?? "not running"}`)
-        const config = (details.Config ?? {}) as { Tty?: unknown; OpenStdin?: unknown }
-        const tty = config.Tty === true
-        const stdin = config.OpenStdin === true
-        const query = `stream=1&stdout=1&stderr=1${stdin ? "&stdin=1" : ""}`
-        const { socket, head } = await engine.hijack("POST", `/containers/${target.ref}/attach?${query}`, {
-          signal: ctx.signal
-        })
-        const resize = (size: { readonly cols: number; readonly rows: number }) =>
-          tty
-            ? engine
-                .send("POST", `/containers/${target.ref}/resize?h=${size.rows}&w=${size.cols}`)
-                .catch(() => undefined)
-            : Promise.resolve(undefined)
-        if (cols !== undefined && rows !== undefined) await resize({ cols, rows })
-        return Pipes.stream(
-          (pipe) => {
-            pipe.onInput((data) => {
-              if (stdin) socket.write(data)
-            })
-            pipe.onResize((size) => {
-              void resize(size)
-            })
-            pump(socket, pipe, { head, demux: !tty, ended: () => "detached: the container's output ended" })
-          },
-          {
-            result: {
-              container: typeof details.Id === "string" ? details.Id : request.nodeId,
-              name: nameOf(details, target.name),
-              tty,
-              stdin
+      const size = sizeArg(request.args)
+      const consoleSize = size !== undefined ? { ConsoleSize: [size.rows, size.cols] } : {}
+      const created = (await engine.json("POST", `/containers/${target.ref}/exec`, {
+        signal: ctx.signal,
+        body: {
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: true,
+          Cmd: command,
+          Env: ["TERM=xterm-256color"],
+          ...consoleSize
+        }
+      })) as { Id?: unknown } | undefined
+      const execId = typeof created?.Id === "string" ? created.Id : undefined
+      if (execId === undefined) throw new Error("the engine created no exec instance")
+      const hijacked = await engine.hijack("POST", `/exec/${execId}/start`, {
+        signal: ctx.signal,
+        body: { Detach: false, Tty: true, ...consoleSize }
+      })
+      return terminal(hijacked, {
+        size,
+        input: true,
+        resize: (to) => engine.send("POST", `/exec/${execId}/resize?h=${to.rows}&w=${to.cols}`).catch(() => undefined),
+        demux: false,
+        ended: async () => {
+          try {
+            const info = (await engine.json("GET", `/exec/${execId}/json`, { timeoutMs: 2_000 })) as {
+              ExitCode?: unknown
             }
+            return typeof info.ExitCode === "number" ? `exited with code ${info.ExitCode}` : "exited"
+          } catch {
+            return "exited"
           }
-        )
-      } catch (error) {
-        throw failure(ControlIds.attach, target, error)
-      }
+        },
+        result: { container: request.nodeId, name: target.name, exec: execId, tty: true, command }
+      })
     }
-  }
+  )
 
-  const inspectControl: Plugin.Control<Options> = {
-    id: ControlIds.inspect,
-    label: "Inspect",
-    icon: "info",
-    topologies: [Topology.Topologies.containers],
-    permission: "containers:read",
-    appliesTo: appliesIn(ControlIds.inspect),
-    run: async (request, ctx) => {
-      const target = targetOf(ControlIds.inspect, request, ctx.node)
-      try {
-        const json = await inspect(engineFor(ctx.options), target, ctx.signal)
-        return ctx.options.redactEnv === false ? json : redactInspect(json)
-      } catch (error) {
-        throw failure(ControlIds.inspect, target, error)
-      }
+  const attach = containerControl(
+    {
+      id: ControlIds.attach,
+      label: "Attach",
+      icon: "attach",
+      permission: "containers:exec",
+      stream: "terminal"
+    },
+    async (target, engine, request, ctx) => {
+      const size = sizeArg(request.args)
+      const details = await inspect(engine, target, ctx.signal)
+      if (stateOf(details) !== "running") throw new Error(`it is ${stateOf(details) ?? "not running"}`)
+      const config = (details.Config ?? {}) as { Tty?: unknown; OpenStdin?: unknown }
+      const tty = config.Tty === true
+      const stdin = config.OpenStdin === true
+      const query = `stream=1&stdout=1&stderr=1${stdin ? "&stdin=1" : ""}`
+      const hijacked = await engine.hijack("POST", `/containers/${target.ref}/attach?${query}`, {
+        signal: ctx.signal
+      })
+      return terminal(hijacked, {
+        size,
+        input: stdin,
+        resize: (to) =>
+          tty
+            ? engine.send("POST", `/containers/${target.ref}/resize?h=${to.rows}&w=${to.cols}`).catch(() => undefined)
+            : Promise.resolve(undefined),
+        demux: !tty,
+        ended: () => "detached: the container's output ended",
+        result: {
+          container: typeof details.Id === "string" ? details.Id : request.nodeId,
+          name: nameOf(details, target.name),
+          tty,
+          stdin
+        }
+      })
     }
-  }
+  )
+
+  const inspectControl = containerControl(
+    {
+      id: ControlIds.inspect,
+      label: "Inspect",
+      icon: "info",
+      permission: "containers:read"
+    },
+    async (target, engine, _request, ctx) => {
+      const json = await inspect(engine, target, ctx.signal)
+      return ctx.options.redactEnv === false ? json : redactInspect(json)
+    }
+  )
 
   return Plugin.definePlugin({
     name,

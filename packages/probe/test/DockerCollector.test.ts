@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Fields, PluginRegistry, Report } from "@orchestrator/core"
+import { Fields, Report } from "@orchestrator/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
-import { engineRequest } from "../../../test/fixtures/dockerApi.js"
+import { sleep } from "../../../test/fixtures/process.js"
 import * as DockerCollector from "../src/DockerCollector.js"
 import { ControlIds } from "../src/internal/docker/actions.js"
 import { readEvent, splitImage } from "../src/internal/docker/model.js"
@@ -18,6 +18,8 @@ import {
   rates,
   readApiStats
 } from "../src/internal/docker/stats.js"
+import { dockerCollector, testContainers, until } from "./docker/helpers.js"
+import { decodeReport } from "./proc/helpers.js"
 
 const hostId = "test-host"
 
@@ -102,62 +104,17 @@ describe("Docker collector helpers", () => {
 
 describe.skipIf(dockerFixture() === null)("DockerCollector (the shared dockerd)", () => {
   const { socketPath, testImage } = dockerFixture() === null ? { socketPath: "", testImage: "" } : requireDocker()
-  const prefix = "orch-probe-test-collector-"
-  const created: Array<string> = []
+  const { api, run: runContainer, removeAll } = testContainers(socketPath, testImage, "orch-probe-test-collector-")
   const scratch = mkdtempSync(join(tmpdir(), "orch-probe-docker-"))
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const answer = await engineRequest(socketPath, method, path, {
-      timeoutMs: 30_000,
-      ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" })
-    })
-    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`)
-    return answer.body === "" ? undefined : JSON.parse(answer.body)
-  }
-
-  const runContainer = async (suffix: string, spec: Record<string, unknown>, start = true) => {
-    const name = `${prefix}${suffix}-${process.pid}`
-    const { Id: id } = (await api("POST", `/containers/create?name=${name}`, { Image: testImage, ...spec })) as {
-      Id: string
-    }
-    created.push(id)
-    if (start) await api("POST", `/containers/${id}/start`)
-    return { id, name }
-  }
-
-  const removeMatching = async () => {
-    const filters = encodeURIComponent(JSON.stringify({ name: [prefix] }))
-    const list = (await api("GET", `/containers/json?all=1&filters=${filters}`)) as Array<{ Id: string }>
-    await Promise.all(
-      [...new Set([...list.map((c) => c.Id), ...created.splice(0)])].map((id) =>
-        engineRequest(socketPath, "DELETE", `/containers/${id}?force=1&v=1`, { timeoutMs: 30_000 })
-      )
-    )
-  }
-
-  beforeAll(removeMatching)
+  beforeAll(removeAll)
   afterAll(async () => {
-    await removeMatching()
+    await removeAll()
     rmSync(scratch, { recursive: true, force: true })
   })
 
-  const collector = (options: DockerCollector.Options = {}) => {
-    const plugin = DockerCollector.plugin()
-    const host = new PluginRegistry.PluginHost()
-    host.register(plugin, { socketPath, ...options })
-    const requests: Array<number> = []
-    const probe = { hostId, probeId: "p1", requestReport: () => requests.push(Date.now()) }
-    return { plugin, host, requests, collect: () => host.runCollectors(probe, 20_000) }
-  }
-
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-  const until = async (what: string, predicate: () => boolean, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await sleep(20)
-    }
-  }
+  const collector = (options: DockerCollector.Options = {}) =>
+    dockerCollector(hostId, { socketPath, ...options }, 20_000)
 
   it("reports a container with its name, image, labels, redacted env, ports, mounts, limits and IPs", async () => {
     const { id, name } = await runContainer("fields", {
@@ -264,17 +221,9 @@ describe.skipIf(dockerFixture() === null)("DockerCollector (the shared dockerd)"
       ["docker/stats", "ok"]
     ])
     // what the app decodes
-    const report = Report.decodeSync({
-      version: 1,
-      probeId: "p1",
-      hostname: hostId,
-      kind: "full",
-      seq: 0,
-      timestamp: Date.now(),
-      topologies: {
-        containers: { nodes: fragment.topologies.containers! },
-        container_images: { nodes: fragment.topologies.container_images! }
-      }
+    const report = decodeReport(hostId, {
+      containers: fragment.topologies.containers!,
+      container_images: fragment.topologies.container_images!
     })
     expect(report.topologies.containers!.nodes[id]).toEqual(node)
 

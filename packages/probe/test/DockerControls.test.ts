@@ -9,6 +9,7 @@ import * as ControlChannel from "../src/ControlChannel.js"
 import * as DockerCollector from "../src/DockerCollector.js"
 import * as DockerControls from "../src/DockerControls.js"
 import { Demuxer, frame } from "../src/internal/docker/demux.js"
+import { sleeper, testContainers } from "./docker/helpers.js"
 import { waitFor } from "./fakeApp.js"
 
 const hostId = "test-host"
@@ -75,47 +76,15 @@ const closedReason = (connection: Connection, pipeId: string): string | undefine
 
 describe.skipIf(dockerFixture() === null)("DockerControls (the shared dockerd)", () => {
   const { socketPath, testImage } = dockerFixture() === null ? { socketPath: "", testImage: "" } : requireDocker()
-  const prefix = "orch-probe-test-controls-"
-  const created: Array<string> = []
+  const { api, run: runContainer, removeAll } = testContainers(socketPath, testImage, "orch-probe-test-controls-")
+  beforeAll(removeAll)
+  afterAll(removeAll)
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const answer = await engineRequest(socketPath, method, path, {
-      timeoutMs: 30_000,
-      ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" })
-    })
-    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`)
-    return answer.body === "" ? undefined : JSON.parse(answer.body)
-  }
   const inspect = (id: string) =>
     api("GET", `/containers/${id}/json`) as Promise<{
       Id: string
       State: { Status: string; Running: boolean; StartedAt: string }
     }>
-
-  const runContainer = async (suffix: string, spec: Record<string, unknown>) => {
-    const name = `${prefix}${suffix}-${process.pid}`
-    const { Id: id } = (await api("POST", `/containers/create?name=${name}`, { Image: testImage, ...spec })) as {
-      Id: string
-    }
-    created.push(id)
-    await api("POST", `/containers/${id}/start`)
-    return { id, name }
-  }
-
-  const removeMatching = async () => {
-    const filters = encodeURIComponent(JSON.stringify({ name: [prefix] }))
-    const list = (await api("GET", `/containers/json?all=1&filters=${filters}`)) as Array<{ Id: string }>
-    await Promise.all(
-      [...new Set([...list.map((c) => c.Id), ...created.splice(0)])].map((id) =>
-        engineRequest(socketPath, "DELETE", `/containers/${id}?force=1&v=1`, { timeoutMs: 30_000 })
-      )
-    )
-  }
-  beforeAll(removeMatching)
-  afterAll(removeMatching)
-
-  /** A sleeper that exits at once on SIGTERM, so stop and restart take no grace period. */
-  const sleeper = { Cmd: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"] }
 
   const setup = () => {
     const host = new PluginRegistry.PluginHost()

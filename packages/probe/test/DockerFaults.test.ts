@@ -2,36 +2,31 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Fields, PluginRegistry } from "@orchestrator/core"
+import { Fields } from "@orchestrator/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { engineRequest, ping } from "../../../test/fixtures/dockerApi.js"
+import { ping } from "../../../test/fixtures/dockerApi.js"
 import { ensureTestImage, testImage } from "../../../test/fixtures/dockerImage.js"
 import { dockerFixture, type PrivateDockerd, startPrivateDockerd } from "../../../test/fixtures/index.js"
 import { which } from "../../../test/fixtures/prerequisites.js"
 import { spawnDetached, terminate } from "../../../test/fixtures/process.js"
-import * as DockerCollector from "../src/DockerCollector.js"
+import type * as DockerCollector from "../src/DockerCollector.js"
+import { dockerCollector, sleeper, testContainers, until } from "./docker/helpers.js"
 
 const hostId = "test-host"
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const until = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
 
-const collector = (options: DockerCollector.Options) => {
-  const plugin = DockerCollector.plugin()
-  const host = new PluginRegistry.PluginHost()
-  host.register(plugin, { reconnectInitialMs: 50, reconnectMaxMs: 500, requestTimeoutMs: 2_000, ...options })
-  const requests: Array<number> = []
-  const probe = { hostId, probeId: "p1", requestReport: () => requests.push(Date.now()) }
-  return { plugin, requests, collect: () => host.runCollectors(probe, 10_000) }
-}
+const collector = (options: DockerCollector.Options) =>
+  dockerCollector(hostId, { reconnectInitialMs: 50, reconnectMaxMs: 500, requestTimeoutMs: 2_000, ...options })
 
 const statusOf = (health: ReadonlyArray<{ readonly name: string; readonly status: string }>) =>
   Object.fromEntries(health.filter((h) => h.name.startsWith("docker/")).map((h) => [h.name, h.status]))
+
+/** The health of a run that reached the engine, its event stream and its containers' counters. */
+const healthy = {
+  "docker/collector/docker": "ok",
+  "docker/engine": "ok",
+  "docker/events": "ok",
+  "docker/stats": "ok"
+}
 
 describe("DockerCollector faults without a Docker engine", () => {
   const dir = mkdtempSync(join(tmpdir(), "orch-probe-docker-faults-"))
@@ -134,22 +129,8 @@ describe.skipIf(dockerFixture() === null)("DockerCollector against a private doc
     engine = await startPrivateDockerd({ name: "probefault" })
     const { socketPath } = engine
     await ensureTestImage(socketPath)
-    const api = async (method: string, path: string, body?: unknown) => {
-      const answer = await engineRequest(socketPath, method, path, {
-        timeoutMs: 30_000,
-        ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" })
-      })
-      if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.body}`)
-      return answer.body === "" ? undefined : JSON.parse(answer.body)
-    }
-    const run = async (name: string) => {
-      const { Id: id } = (await api("POST", `/containers/create?name=orch-probe-test-faults-${name}`, {
-        Image: testImage,
-        Cmd: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"]
-      })) as { Id: string }
-      await api("POST", `/containers/${id}/start`)
-      return id
-    }
+    const containers = testContainers(socketPath, testImage, "orch-probe-test-faults-")
+    const run = async (name: string) => (await containers.run(name, sleeper)).id
 
     const before = await run("before")
     const { plugin, requests, collect } = collector({ socketPath })
@@ -157,12 +138,7 @@ describe.skipIf(dockerFixture() === null)("DockerCollector against a private doc
     expect(fragment.topologies.containers![before]!.latest[Fields.Latest.containerState]!.value).toBe("running")
     await until("the event stream", () => plugin.stats().events.connected)
     fragment = await collect()
-    expect(statusOf(fragment.health)).toEqual({
-      "docker/collector/docker": "ok",
-      "docker/engine": "ok",
-      "docker/events": "ok",
-      "docker/stats": "ok"
-    })
+    expect(statusOf(fragment.health)).toEqual(healthy)
 
     // dockerd goes away mid-run
     await terminate(engine.pid, 15_000)
@@ -204,16 +180,11 @@ describe.skipIf(dockerFixture() === null)("DockerCollector against a private doc
     const after = await run("after")
     await until("an early report for the new container", () => requests.some((at) => at >= startedAt), 1_000)
     fragment = await collect()
-    expect(statusOf(fragment.health)).toEqual({
-      "docker/collector/docker": "ok",
-      "docker/engine": "ok",
-      "docker/events": "ok",
-      "docker/stats": "ok"
-    })
+    expect(statusOf(fragment.health)).toEqual(healthy)
     expect(fragment.topologies.containers![after]!.latest[Fields.Latest.containerState]!.value).toBe("running")
     // the container from before the restart was stopped with its daemon
     expect(fragment.topologies.containers![before]!.latest[Fields.Latest.containerState]!.value).toBe("exited")
     plugin.close()
-    await Promise.all([before, after].map((id) => api("DELETE", `/containers/${id}?force=1`)))
+    await containers.removeAll()
   }, 120_000)
 })

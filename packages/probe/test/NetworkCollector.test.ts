@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { readdirSync, readFileSync, readlinkSync } from "node:fs"
 import { createConnection } from "node:net"
-import { Fields, NodeId, PluginRegistry, Report } from "@orchestrator/core"
+import { Fields, NodeId, Report } from "@orchestrator/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
@@ -13,7 +13,8 @@ import { NetworkScanner } from "../src/internal/proc/namespaces.js"
 import { parseSocketTable, parseSockstat, tcpSignature } from "../src/internal/proc/sockets.js"
 import * as NetworkCollector from "../src/NetworkCollector.js"
 import { conntrackList, nfConntrackAcct, nfConntrackNat, procNetTcpNat } from "./proc/captured.js"
-import { type Child, removeContainer, runContainer, spawnScript } from "./proc/helpers.js"
+import { scopedContainer } from "./docker/helpers.js"
+import { type Child, collectorRun, decodeReport, healthyRun, scopedScript, spawnScript } from "./proc/helpers.js"
 
 const hostId = "test-host"
 const probe = { hostId, probeId: "p1" }
@@ -149,38 +150,32 @@ describe("socket table parsers", () => {
   })
 })
 
+/** A flow between two ports of one address, as conntrack lists it: `[packets, bytes]` sent each way. */
+const flowOn = (
+  protocol: "tcp" | "udp",
+  state: string | undefined,
+  address: string,
+  [sport, dport]: readonly [number, number],
+  [sentPackets, sentBytes]: readonly [number, number],
+  [repliedPackets, repliedBytes]: readonly [number, number],
+  unreplied = false
+) => ({
+  protocol,
+  ...(state === undefined ? {} : { state }),
+  original: { src: address, dst: address, sport, dport, packets: sentPackets, bytes: sentBytes },
+  reply: { src: address, dst: address, sport: dport, dport: sport, packets: repliedPackets, bytes: repliedBytes },
+  unreplied
+})
+
 describe("conntrack parsers (lines captured on this machine)", () => {
   it("reads /proc/net/nf_conntrack and `conntrack -L -o extended` alike, with counters", () => {
     const flows = parseConntrack(nfConntrackAcct)
     expect(parseConntrack(conntrackList)).toEqual(flows)
     expect(flows).toEqual([
-      {
-        protocol: "tcp",
-        state: "ESTABLISHED",
-        original: { src: "127.0.0.1", dst: "127.0.0.1", sport: 33382, dport: 18081, packets: 2, bytes: 112 },
-        reply: { src: "127.0.0.1", dst: "127.0.0.1", sport: 18081, dport: 33382, packets: 1, bytes: 60 },
-        unreplied: false
-      },
-      {
-        protocol: "tcp",
-        state: "TIME_WAIT",
-        original: { src: "127.0.0.1", dst: "127.0.0.1", sport: 33372, dport: 18081, packets: 5, bytes: 272 },
-        reply: { src: "127.0.0.1", dst: "127.0.0.1", sport: 18081, dport: 33372, packets: 5, bytes: 277 },
-        unreplied: false
-      },
-      {
-        protocol: "tcp",
-        state: "TIME_WAIT",
-        original: { src: "::1", dst: "::1", sport: 40044, dport: 18081, packets: 5, bytes: 372 },
-        reply: { src: "::1", dst: "::1", sport: 18081, dport: 40044, packets: 5, bytes: 377 },
-        unreplied: false
-      },
-      {
-        protocol: "udp",
-        original: { src: "127.0.0.1", dst: "127.0.0.1", sport: 43527, dport: 18082, packets: 1, bytes: 30 },
-        reply: { src: "127.0.0.1", dst: "127.0.0.1", sport: 18082, dport: 43527, packets: 0, bytes: 0 },
-        unreplied: true
-      }
+      flowOn("tcp", "ESTABLISHED", "127.0.0.1", [33382, 18081], [2, 112], [1, 60]),
+      flowOn("tcp", "TIME_WAIT", "127.0.0.1", [33372, 18081], [5, 272], [5, 277]),
+      flowOn("tcp", "TIME_WAIT", "::1", [40044, 18081], [5, 372], [5, 377]),
+      flowOn("udp", undefined, "127.0.0.1", [43527, 18082], [1, 30], [0, 0], true)
     ])
     expect(flows.some(isDnat)).toBe(false)
     expect(parseConntrack(nfConntrackAcct, 2)).toHaveLength(2)
@@ -272,31 +267,17 @@ interface ServerPorts {
   readonly udp6: number
 }
 
-const acquire = <A>(start: () => Promise<Child<A>>) =>
-  Effect.acquireRelease(Effect.promise(start), (child) => Effect.promise(() => child.stop()))
-
 describe("NetworkCollector (real sockets on loopback)", () => {
   it.live("reports TCP and UDP endpoints on 127.0.0.1 and ::1 with their processes and client -> server edges", () =>
     Effect.gen(function* () {
-      const server = yield* acquire(() => spawnScript<ServerPorts>(serverScript))
+      const server = yield* scopedScript<ServerPorts>(serverScript)
       const s = server.ready
-      const client = yield* acquire(() =>
-        spawnScript<{ tcp4: number; tcp6: number; udp4: number }>(clientScript, {
-          argv: [String(s.tcp4), String(s.tcp6), String(s.udp4)]
-        })
-      )
+      const client = yield* scopedScript<{ tcp4: number; tcp6: number; udp4: number }>(clientScript, {
+        argv: [String(s.tcp4), String(s.tcp6), String(s.udp4)]
+      })
       const c = client.ready
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(NetworkCollector.plugin())
-      const fragment = yield* registry.runCollectors(probe, 10_000)
-      expect(fragment.health).toEqual([
-        {
-          name: "network/collector/network",
-          status: "ok",
-          durationMs: expect.any(Number),
-          timestamp: expect.any(Number)
-        }
-      ])
+      const fragment = yield* Effect.flatten(collectorRun(probe, NetworkCollector.plugin()))
+      expect(fragment.health).toEqual([healthyRun("network/collector/network")])
       const nodes = fragment.topologies.endpoints!
       const serverParents = { processes: [pid(server.pid)], hosts: [hostId] }
       const clientParents = { processes: [pid(client.pid)], hosts: [hostId] }
@@ -338,15 +319,7 @@ describe("NetworkCollector (real sockets on loopback)", () => {
         adjacency: [id("127.0.0.1", s.udp4, "udp")]
       })
       // Every node is keyed by its id and survives the wire format.
-      const decoded = Report.decodeSync({
-        version: 1,
-        probeId: "p1",
-        hostname: hostId,
-        kind: "full",
-        seq: 0,
-        timestamp: Date.now(),
-        topologies: { endpoints: { nodes } }
-      })
+      const decoded = decodeReport(hostId, { endpoints: nodes })
       expect(decoded.topologies.endpoints!.nodes[id("::1", c.tcp6)]).toEqual(nodes[id("::1", c.tcp6)])
       for (const [key, node] of Object.entries(nodes)) expect(node.id).toBe(key)
     })
@@ -365,7 +338,7 @@ console.log(JSON.stringify({ port, client: await connect() }))
 process.on("SIGUSR2", async () => console.log(JSON.stringify({ client: await connect() })))
 setInterval(() => {}, 1000)
 `
-      const child = yield* acquire(() => spawnScript<{ port: number; client: number }>(script, { netns: true }))
+      const child = yield* scopedScript<{ port: number; client: number }>(script, { netns: true })
       const netns = /\[(\d+)\]/.exec(readlinkSync(`/proc/${child.pid}/ns/net`))![1]!
       expect(netns).not.toBe(/\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/net"))![1])
       const scope = NetworkCollector.namespaceScope(hostId, netns, false)
@@ -434,7 +407,7 @@ process.on("SIGUSR2", async () => {
 process.on("SIGTERM", () => { current.child.kill("SIGKILL"); process.exit(0) })
 setInterval(() => {}, 1000)
 `
-      const child = yield* acquire(() => spawnScript<{ pid: number; port: number }>(script, { netns: true }))
+      const child = yield* scopedScript<{ pid: number; port: number }>(script, { netns: true })
       const netns = /\[(\d+)\]/.exec(readlinkSync(`/proc/${child.pid}/ns/net`))![1]!
       const scanner = new NetworkScanner({ procRoot: "/proc", recheckEvery: 20, tableMaxAge: 1_000_000 })
       const listenerHolder = () => {
@@ -576,11 +549,7 @@ setInterval(() => {}, 1000)
   })
 
   const collect = (options: NetworkCollector.Options) =>
-    Effect.gen(function* () {
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(NetworkCollector.plugin(), options)
-      return yield* registry.runCollectors(probe, 10_000)
-    })
+    Effect.flatten(collectorRun(probe, NetworkCollector.plugin(), options))
 
   it.live(
     "from /proc/net/nf_conntrack: NAT'ed connections reach the real server, short-lived flows show, with counters",
@@ -629,12 +598,7 @@ setInterval(() => {}, 1000)
         conntrackCommand: "/nonexistent/conntrack"
       })
       expect(fragment.health).toEqual([
-        {
-          name: "network/collector/network",
-          status: "ok",
-          durationMs: expect.any(Number),
-          timestamp: expect.any(Number)
-        },
+        healthyRun("network/collector/network"),
         {
           name: "network/conntrack",
           status: "degraded",
@@ -659,32 +623,26 @@ describe.skipIf(dockerFixture() === null)("NetworkCollector (two containers on t
     Effect.gen(function* () {
       const { socketPath, testImage } = requireDocker()
       const tag = `${process.pid}-${Date.now()}`
-      const server = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          runContainer(socketPath, testImage, ["httpd", "-f", "-p", "8080", "-h", "/bin"], `probe-net-httpd-${tag}`)
-        ),
-        (c) => Effect.promise(() => removeContainer(socketPath, c.id))
+      const server = yield* scopedContainer(
+        socketPath,
+        testImage,
+        ["httpd", "-f", "-p", "8080", "-h", "/bin"],
+        `probe-net-httpd-${tag}`
       )
-      const client = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          runContainer(
-            socketPath,
-            testImage,
-            ["sh", "-c", `while true; do wget -q -O /dev/null http://${server.ip}:8080/busybox; done`],
-            `probe-net-wget-${tag}`
-          )
-        ),
-        (c) => Effect.promise(() => removeContainer(socketPath, c.id))
+      const client = yield* scopedContainer(
+        socketPath,
+        testImage,
+        ["sh", "-c", `while true; do wget -q -O /dev/null http://${server.ip}:8080/busybox; done`],
+        `probe-net-wget-${tag}`
       )
       expect(server.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(NetworkCollector.plugin())
+      const collect = yield* collectorRun(probe, NetworkCollector.plugin())
       const serverId = NodeId.endpointId(hostId, server.ip, 8080)
       // wget connections are short: collect until one run catches the client's socket open.
       const deadline = Date.now() + 20_000
       let nodes: Record<string, Report.Node> = {}
       for (;;) {
-        nodes = (yield* registry.runCollectors(probe, 10_000)).topologies.endpoints!
+        nodes = (yield* collect).topologies.endpoints!
         const caught = Object.values(nodes).some(
           (n) =>
             n.id.startsWith(`;${client.ip};`) &&

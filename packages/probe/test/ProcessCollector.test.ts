@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Fields, NodeId, PluginRegistry, Report } from "@orchestrator/core"
+import { Fields, NodeId, Report } from "@orchestrator/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
@@ -11,7 +11,8 @@ import { ProcessScanner } from "../src/internal/proc/processes.js"
 import { parseCmdline, parseStat, parseStatusUid, processName } from "../src/internal/proc/stat.js"
 import { parsePasswd } from "../src/internal/proc/users.js"
 import * as ProcessCollector from "../src/ProcessCollector.js"
-import { procCounts, removeContainer, runContainer, spawnScript, vmRss } from "./proc/helpers.js"
+import { scopedContainer } from "./docker/helpers.js"
+import { collectorRun, decodeReport, healthyRun, procCounts, scopedScript, vmRss } from "./proc/helpers.js"
 
 const hostId = "test-host"
 const probe = { hostId, probeId: "p1" }
@@ -126,29 +127,15 @@ describe("ProcessCollector (this machine's /proc)", () => {
 
   it.live("reports real processes with their command line, cwd, user, threads, open files, memory and CPU", () =>
     Effect.gen(function* () {
-      const worker = yield* Effect.acquireRelease(
-        Effect.promise(() => spawnScript<{ ok: boolean }>(threadsScript, { cwd: dir, argv: ["--marker", "threads"] })),
-        (child) => Effect.promise(() => child.stop())
-      )
-      const busy = yield* Effect.acquireRelease(
-        Effect.promise(() => spawnScript<{ ok: boolean }>(busyScript, { argv: ["--marker", "busy"] })),
-        (child) => Effect.promise(() => child.stop())
-      )
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(ProcessCollector.plugin())
-      const first = yield* registry.runCollectors(probe, 10_000)
-      expect(first.health).toEqual([
-        {
-          name: "process/collector/process",
-          status: "ok",
-          durationMs: expect.any(Number),
-          timestamp: expect.any(Number)
-        }
-      ])
+      const worker = yield* scopedScript<{ ok: boolean }>(threadsScript, { cwd: dir, argv: ["--marker", "threads"] })
+      const busy = yield* scopedScript<{ ok: boolean }>(busyScript, { argv: ["--marker", "busy"] })
+      const collect = yield* collectorRun(probe, ProcessCollector.plugin())
+      const first = yield* collect
+      expect(first.health).toEqual([healthyRun("process/collector/process")])
       const firstNode = nodeOf(first.topologies.processes!, worker.pid)!
       expect(Object.keys(firstNode.metrics)).toEqual([Fields.Metrics.memory])
       yield* Effect.sleep(1_000)
-      const second = yield* registry.runCollectors(probe, 10_000)
+      const second = yield* collect
       const nodes = second.topologies.processes!
       const node = nodeOf(nodes, worker.pid)!
       const counts = procCounts(worker.pid)
@@ -186,32 +173,20 @@ describe("ProcessCollector (this machine's /proc)", () => {
       expect(Object.values(nodes).some((n) => Report.latest(n, Fields.Latest.ppid) === "2")).toBe(false)
       expect(nodeOf(nodes, 2)).toBeUndefined()
       // Every node survives the wire format.
-      const decoded = Report.decodeSync({
-        version: 1,
-        probeId: "p1",
-        hostname: hostId,
-        kind: "full",
-        seq: 0,
-        timestamp: Date.now(),
-        topologies: { processes: { nodes } }
-      })
+      const decoded = decodeReport(hostId, { processes: nodes })
       expect(decoded.topologies.processes!.nodes[node.id]).toEqual(node)
     })
   )
 
   it.live("drops exited processes and re-reads a process that exec'd another program", () =>
     Effect.gen(function* () {
-      const parent = yield* Effect.acquireRelease(
-        Effect.promise(() => spawnScript<{ pid: number }>(execScript)),
-        (child) => Effect.promise(() => child.stop())
-      )
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(ProcessCollector.plugin())
-      const before = nodeOf((yield* registry.runCollectors(probe, 10_000)).topologies.processes!, parent.ready.pid)!
+      const parent = yield* scopedScript<{ pid: number }>(execScript)
+      const collect = yield* collectorRun(probe, ProcessCollector.plugin())
+      const before = nodeOf((yield* collect).topologies.processes!, parent.ready.pid)!
       expect(Report.latest(before, Fields.Latest.name)).toBe("sh")
       expect(Report.latest(before, Fields.Latest.command)).toBe("sh -c sleep 0.5; exec sleep 30")
       yield* Effect.sleep(1_000)
-      const after = nodeOf((yield* registry.runCollectors(probe, 10_000)).topologies.processes!, parent.ready.pid)!
+      const after = nodeOf((yield* collect).topologies.processes!, parent.ready.pid)!
       expect(Report.latest(after, Fields.Latest.name)).toBe("sleep")
       expect(Report.latest(after, Fields.Latest.command)).toBe("sleep 30")
       expect(Report.latest(after, Fields.Latest.ppid)).toBe(String(parent.pid))
@@ -223,7 +198,7 @@ describe("ProcessCollector (this machine's /proc)", () => {
           describe: () => "sleep did not exit"
         })
       )
-      const gone = (yield* registry.runCollectors(probe, 10_000)).topologies.processes!
+      const gone = (yield* collect).topologies.processes!
       expect(nodeOf(gone, parent.ready.pid)).toBeUndefined()
       expect(nodeOf(gone, parent.pid)).toBeUndefined()
     })
@@ -231,9 +206,8 @@ describe("ProcessCollector (this machine's /proc)", () => {
 
   it.live("reports kernel threads marked system with kernelThreads: system", () =>
     Effect.gen(function* () {
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(ProcessCollector.plugin(), { kernelThreads: "system" })
-      const nodes = (yield* registry.runCollectors(probe, 10_000)).topologies.processes!
+      const collect = yield* collectorRun(probe, ProcessCollector.plugin(), { kernelThreads: "system" })
+      const nodes = (yield* collect).topologies.processes!
       const kthreadd = nodeOf(nodes, 2)!
       expect(Report.latest(kthreadd, Fields.Latest.name)).toBe(readFileSync("/proc/2/comm", "utf8").trim())
       expect(Report.latest(kthreadd, Fields.Latest.system)).toBe("true")
@@ -276,17 +250,16 @@ describe.skipIf(dockerFixture() === null)("ProcessCollector (a process in a Dock
   it.live("gives the container's process its container parent from the cgroup", () =>
     Effect.gen(function* () {
       const { socketPath, testImage } = requireDocker()
-      const container = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          runContainer(socketPath, testImage, ["sleep", "300"], `probe-proc-test-${process.pid}-${Date.now()}`)
-        ),
-        (c) => Effect.promise(() => removeContainer(socketPath, c.id))
+      const container = yield* scopedContainer(
+        socketPath,
+        testImage,
+        ["sleep", "300"],
+        `probe-proc-test-${process.pid}-${Date.now()}`
       )
-      const registry = yield* PluginRegistry.make()
-      yield* registry.register(ProcessCollector.plugin())
+      const collect = yield* collectorRun(probe, ProcessCollector.plugin())
       // docker start returns once the process runs; give runc a moment to leave it in its final cgroup.
       yield* Effect.promise(() => sleep(100))
-      const nodes = (yield* registry.runCollectors(probe, 10_000)).topologies.processes!
+      const nodes = (yield* collect).topologies.processes!
       const node = nodeOf(nodes, container.pid)!
       expect(node.parents).toEqual({ hosts: [hostId], containers: [container.id] })
       expect(Report.latest(node, Fields.Latest.name)).toBe("sleep")

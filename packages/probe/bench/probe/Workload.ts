@@ -7,9 +7,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readdirSync } from "node:fs"
-import { engineRequest } from "../../../../test/fixtures/dockerApi.js"
 import { ensureDockerd } from "../../../../test/fixtures/dockerd.js"
 import { ensureTestImage, testImage } from "../../../../test/fixtures/dockerImage.js"
+import { type EngineApi, engineApi } from "../../test/docker/helpers.js"
 
 /** What to start. */
 export interface WorkloadOptions {
@@ -31,19 +31,10 @@ const prefix = "orch-probe-bench-"
 /** Processes on this host now. */
 export const countProcesses = (): number => readdirSync("/proc").filter((name) => /^\d+$/.test(name)).length
 
-const json = async (socketPath: string, method: string, path: string, body?: unknown): Promise<unknown> => {
-  const res = await engineRequest(socketPath, method, path, {
-    ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" }),
-    timeoutMs: 30_000
-  })
-  if (res.status >= 300) throw new Error(`docker ${method} ${path}: ${res.status} ${res.body}`)
-  return res.body === "" ? undefined : JSON.parse(res.body)
-}
-
-const removeLeftovers = async (socketPath: string): Promise<void> => {
+const removeLeftovers = async (api: EngineApi): Promise<void> => {
   const filters = encodeURIComponent(JSON.stringify({ name: [prefix] }))
-  const list = (await json(socketPath, "GET", `/containers/json?all=1&filters=${filters}`)) as Array<{ Id: string }>
-  await Promise.all(list.map((c) => json(socketPath, "DELETE", `/containers/${c.Id}?force=1`)))
+  const list = (await api("GET", `/containers/json?all=1&filters=${filters}`)) as Array<{ Id: string }>
+  await Promise.all(list.map((c) => api("DELETE", `/containers/${c.Id}?force=1`)))
 }
 
 /** A child that holds `pairs` connections to a server it also runs (so both ends are on this host). */
@@ -77,19 +68,20 @@ const connectionHolder = (pairs: number): Promise<ChildProcess> => {
 export const start = async (options: WorkloadOptions, log: (line: string) => void): Promise<Workload> => {
   const docker = await ensureDockerd({ logPath: "/tmp/orchestrator-bench-dockerd.log" })
   const socketPath = docker.socketPath
+  const api = engineApi(socketPath)
   await ensureTestImage(socketPath)
-  await removeLeftovers(socketPath)
+  await removeLeftovers(api)
   const containers: Array<string> = []
   for (let i = 0; i < options.containers; i++) {
     const serving = i % 2 === 0
-    const created = (await json(socketPath, "POST", `/containers/create?name=${prefix}${i}`, {
+    const created = (await api("POST", `/containers/create?name=${prefix}${i}`, {
       Image: testImage,
       Cmd: serving ? ["httpd", "-f", "-p", "8080"] : ["sh", "-c", "while true; do sleep 5; done"],
       Labels: { "orchestrator.bench": "probe", role: serving ? "web" : "idle" },
       Env: ["MODE=bench", "API_TOKEN=not-a-real-secret"],
       HostConfig: { Memory: 64 * 1024 * 1024 }
     })) as { Id: string }
-    await json(socketPath, "POST", `/containers/${created.Id}/start`)
+    await api("POST", `/containers/${created.Id}/start`)
     containers.push(created.Id)
   }
   log(`started ${containers.length} containers`)
@@ -106,7 +98,7 @@ export const start = async (options: WorkloadOptions, log: (line: string) => voi
     stop: async () => {
       holder.kill("SIGKILL")
       for (const s of sleepers) s.kill("SIGKILL")
-      await removeLeftovers(socketPath)
+      await removeLeftovers(api)
     }
   }
 }

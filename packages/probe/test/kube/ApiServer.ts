@@ -54,6 +54,13 @@ interface Watcher {
   readonly matches: (object: KubeObject) => boolean
 }
 
+/** A list or watch request, once its resource and field selector are known. */
+interface ResourceRequest extends Watcher {
+  readonly query: Record<string, string>
+  /** Records the status the server answers. */
+  readonly answer: (code: number) => void
+}
+
 /** One request the server answered. */
 export interface RequestRecord {
   readonly resource: Resource | undefined
@@ -372,20 +379,16 @@ preferences: {}
       this.json(response, 400, status(400, "BadRequest", (error as Error).message))
       return
     }
-    if (watch) {
-      this.watch(resource, query, matches, response, answer)
-      return
-    }
-    this.list(resource, query, matches, response, answer)
+    if (watch) this.watch({ resource, query, matches, response, answer })
+    else this.list({ resource, query, matches, response, answer })
   }
 
-  private list(
-    resource: Resource,
-    query: Record<string, string>,
-    matches: (object: KubeObject) => boolean,
-    response: http.ServerResponse,
-    answer: (code: number) => void
-  ): void {
+  /** The objects of `resource` that match, in list order. */
+  private matching(resource: Resource, matches: (object: KubeObject) => boolean): Array<KubeObject> {
+    return [...this.objects.get(resource)!.values()].filter(matches).sort(order)
+  }
+
+  private list({ resource, query, matches, response, answer }: ResourceRequest): void {
     let offset = 0
     let rv = this.rv
     if (query.continue !== undefined) {
@@ -402,7 +405,7 @@ preferences: {}
       offset = token.offset
       rv = token.rv
     }
-    const all = [...this.objects.get(resource)!.values()].filter(matches).sort(order)
+    const all = this.matching(resource, matches)
     const limit = query.limit === undefined ? all.length : Math.max(1, Number(query.limit))
     const page = all.slice(offset, offset + limit)
     const more = offset + limit < all.length
@@ -424,19 +427,13 @@ preferences: {}
     })
   }
 
-  private watch(
-    resource: Resource,
-    query: Record<string, string>,
-    matches: (object: KubeObject) => boolean,
-    response: http.ServerResponse,
-    answer: (code: number) => void
-  ): void {
+  private watch({ resource, query, matches, response, answer }: ResourceRequest): void {
     answer(200)
     response.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" })
     response.flushHeaders()
     const from = query.resourceVersion === undefined || query.resourceVersion === "" ? 0 : Number(query.resourceVersion)
     if (from === 0) {
-      for (const object of [...this.objects.get(resource)!.values()].filter(matches).sort(order)) {
+      for (const object of this.matching(resource, matches)) {
         this.send(response, "ADDED", this.typed(resource, object))
       }
     } else if (from < this.compactedTo) {

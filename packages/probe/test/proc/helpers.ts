@@ -1,11 +1,13 @@
 /**
- * Helpers for the process and network collector tests: real child processes (node scripts with known
- * command lines and sockets) and busybox containers on the shared dockerd, all cleaned up by their caller.
+ * Helpers for the collector tests: real child processes (node scripts with known command lines and sockets),
+ * cleaned up by their caller; a collector run on a registry of its own; what a healthy run and the app see.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { createInterface } from "node:readline"
-import { engineRequest } from "../../../../test/fixtures/dockerApi.js"
+import { type Plugin, PluginRegistry, Report } from "@orchestrator/core"
+import { expect } from "@effect/vitest"
+import { Effect } from "effect"
 import { terminate } from "../../../../test/fixtures/process.js"
 
 /** A spawned node script that printed one JSON line when ready. */
@@ -63,6 +65,13 @@ export const spawnScript = <Ready>(
     }, reject)
   })
 
+/** `spawnScript` in a scope: the script is stopped when the scope closes. */
+export const scopedScript = <Ready>(script: string, options: Parameters<typeof spawnScript>[1] = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(() => spawnScript<Ready>(script, options)),
+    (child) => Effect.promise(() => child.stop())
+  )
+
 /** The number of entries of /proc/<pid>/task (threads) and /proc/<pid>/fd (open files), read independently. */
 export const procCounts = (pid: number): { readonly threads: number; readonly fds: number } => ({
   threads: readdirSync(`/proc/${pid}/task`).length,
@@ -73,46 +82,37 @@ export const procCounts = (pid: number): { readonly threads: number; readonly fd
 export const vmRss = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024
 
-/** A container started on the shared dockerd. */
-export interface Container {
-  readonly id: string
-  readonly pid: number
-  readonly ip: string
-}
-
-const json = async (socketPath: string, method: string, path: string, body?: unknown): Promise<unknown> => {
-  const res = await engineRequest(socketPath, method, path, {
-    ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" }),
-    timeoutMs: 30_000
+/** A registry holding `plugin`, and one run of its collectors as `probe` (10 s budget), to repeat at will. */
+export const collectorRun = <P extends Plugin.AnyPlugin>(
+  probe: Plugin.ProbeContext,
+  plugin: P,
+  ...options: Plugin.RegisterArgs<P>
+) =>
+  Effect.gen(function* () {
+    const registry = yield* PluginRegistry.make()
+    yield* registry.register(plugin, ...options)
+    return registry.runCollectors(probe, 10_000)
   })
-  if (res.status >= 300) throw new Error(`docker ${method} ${path}: ${res.status} ${res.body}`)
-  return res.body === "" ? undefined : JSON.parse(res.body)
-}
 
-/** Creates and starts a container running `cmd` in `image`; resolves with its id, main pid and bridge IP. */
-export const runContainer = async (
-  socketPath: string,
-  image: string,
-  cmd: ReadonlyArray<string>,
-  name: string
-): Promise<Container> => {
-  const created = (await json(socketPath, "POST", `/containers/create?name=${name}`, {
-    Image: image,
-    Cmd: cmd,
-    Labels: { "orchestrator.test": "probe-proc" }
-  })) as { Id: string }
-  await json(socketPath, "POST", `/containers/${created.Id}/start`)
-  const inspect = (await json(socketPath, "GET", `/containers/${created.Id}/json`)) as {
-    State: { Pid: number }
-    NetworkSettings: { IPAddress: string }
-  }
-  return { id: created.Id, pid: inspect.State.Pid, ip: inspect.NetworkSettings.IPAddress }
-}
+/** The health entry of a collector run that went well (`<plugin>/collector/<name>`). */
+export const healthyRun = (name: string) => ({
+  name,
+  status: "ok",
+  durationMs: expect.any(Number),
+  timestamp: expect.any(Number)
+})
 
-/** Removes a container, running or not. */
-export const removeContainer = async (socketPath: string, id: string): Promise<void> => {
-  await engineRequest(socketPath, "DELETE", `/containers/${id}?force=true`, { timeoutMs: 30_000 }).catch(() => {})
-}
+/** A full report of `hostId` holding the given nodes, decoded as the app decodes what a probe sends. */
+export const decodeReport = (hostId: string, topologies: Record<string, Record<string, Report.Node>>): Report.Report =>
+  Report.decodeSync({
+    version: 1,
+    probeId: "p1",
+    hostname: hostId,
+    kind: "full",
+    seq: 0,
+    timestamp: Date.now(),
+    topologies: Object.fromEntries(Object.entries(topologies).map(([name, nodes]) => [name, { nodes }]))
+  })
 
 /** The pids of processes whose command line contains `needle` (NULs read as spaces). */
 export const pidsWithCmdline = (needle: string): Array<number> => {

@@ -3,7 +3,7 @@
  * path): JSON requests with a hard deadline, long-lived streams (events, logs) and hijacked connections
  * (exec and attach terminals). Counts its requests so costs can be measured.
  */
-import { type IncomingMessage, request } from "node:http"
+import { type ClientRequest, type IncomingMessage, request } from "node:http"
 import type { Duplex } from "node:stream"
 import { Schema } from "effect"
 
@@ -115,6 +115,27 @@ const headersFor = (payload: Buffer | undefined): Record<string, string | number
     ? { host: "docker" }
     : { host: "docker", "content-type": "application/json", "content-length": payload.length }
 
+/** How errors name a request: its method and path without the query (`GET /containers/json`). */
+const operationOf = (method: string, path: string): string => `${method} ${path.split("?")[0]}`
+
+/** The engine answered an error status; `body` holds its message. */
+const statusError = (operation: string, status: number, body: Buffer): DockerEngineError =>
+  new DockerEngineError({ operation, reason: "status", status, message: engineMessage(body) })
+
+/** Settles a request's promise, once: later calls (a late error, the deadline) do nothing. */
+type Settle<A> = (error: DockerEngineError | undefined, value?: A) => void
+
+/** One request on a connection of its own. */
+interface Exchange {
+  readonly method: string
+  readonly path: string
+  readonly headers: Record<string, string | number>
+  readonly payload: Buffer | undefined
+  readonly signal: AbortSignal | undefined
+  /** The deadline: past it, the request is destroyed and fails with a `timeout`. */
+  readonly timeoutMs: number
+}
+
 /**
  * Makes a client for the engine at `socketPath`. Each request opens its own connection (a unix socket
  * connect costs microseconds, and no idle connection outlives a dockerd restart).
@@ -123,36 +144,74 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
   let requests = 0
   const defaultTimeoutMs = defaults.timeoutMs ?? 10_000
 
-  const send = (method: string, path: string, options: RequestOptions = {}): Promise<EngineAnswer> =>
+  /**
+   * Sends a request and settles its promise once: `wire` listens for the answer and settles, or stops the
+   * deadline early (`disarm`) once what it waits for has begun; a connection error or the deadline fails it.
+   */
+  const exchange = <A>(
+    operation: string,
+    options: Exchange,
+    wire: (req: ClientRequest, settle: Settle<A>, disarm: () => void) => void
+  ): Promise<A> =>
     new Promise((resolve, reject) => {
-      const operation = `${method} ${path.split("?")[0]}`
       requests++
-      const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
       let settled = false
-      const finish = (error: DockerEngineError | undefined, answer?: EngineAnswer) => {
+      const settle: Settle<A> = (error, value) => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         if (error !== undefined) reject(error)
-        else resolve(answer!)
+        else resolve(value!)
       }
-      const req = request(
-        {
-          socketPath,
-          method,
-          path,
-          headers: headersFor(payload),
-          agent: false,
-          ...(options.signal !== undefined ? { signal: options.signal } : {})
-        },
-        (res) => {
+      const req = request({
+        socketPath,
+        method: options.method,
+        path: options.path,
+        headers: options.headers,
+        agent: false,
+        ...(options.signal !== undefined ? { signal: options.signal } : {})
+      })
+      wire(req, settle, () => clearTimeout(timer))
+      const timer = setTimeout(() => {
+        req.destroy()
+        settle(
+          new DockerEngineError({
+            operation,
+            reason: "timeout",
+            message: `${operation}: no answer within ${options.timeoutMs} ms`
+          })
+        )
+      }, options.timeoutMs)
+      timer.unref()
+      req.on("error", (error) => settle(classify(socketPath, operation, error)))
+      req.end(options.payload)
+    })
+
+  /** A request with a JSON body when `options` has one. */
+  const exchangeFor = (
+    method: string,
+    path: string,
+    options: Pick<RequestOptions, "body" | "signal">,
+    timeoutMs: number
+  ): Exchange => {
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
+    return { method, path, headers: headersFor(payload), payload, signal: options.signal, timeoutMs }
+  }
+
+  const send = (method: string, path: string, options: RequestOptions = {}): Promise<EngineAnswer> => {
+    const operation = operationOf(method, path)
+    return exchange<EngineAnswer>(
+      operation,
+      exchangeFor(method, path, options, options.timeoutMs ?? defaultTimeoutMs),
+      (req, settle) =>
+        req.on("response", (res) => {
           const chunks: Array<Buffer> = []
           let size = 0
           res.on("data", (chunk: Buffer) => {
             size += chunk.length
             if (size > maxAnswerBytes) {
               req.destroy()
-              finish(
+              settle(
                 new DockerEngineError({
                   operation,
                   reason: "malformed",
@@ -164,16 +223,16 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
             chunks.push(chunk)
           })
           res.on("end", () =>
-            finish(undefined, {
+            settle(undefined, {
               status: res.statusCode ?? 0,
               contentType: res.headers["content-type"],
               body: Buffer.concat(chunks)
             })
           )
-          res.on("error", (error) => finish(classify(socketPath, operation, error)))
+          res.on("error", (error) => settle(classify(socketPath, operation, error)))
           res.on("close", () => {
             if (!res.complete) {
-              finish(
+              settle(
                 classify(
                   socketPath,
                   operation,
@@ -182,23 +241,9 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
               )
             }
           })
-        }
-      )
-      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
-      const timer = setTimeout(() => {
-        req.destroy()
-        finish(
-          new DockerEngineError({
-            operation,
-            reason: "timeout",
-            message: `${operation}: no answer within ${timeoutMs} ms`
-          })
-        )
-      }, timeoutMs)
-      timer.unref()
-      req.on("error", (error) => finish(classify(socketPath, operation, error)))
-      req.end(payload)
-    })
+        })
+    )
+  }
 
   const json = async (
     method: string,
@@ -206,14 +251,9 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
     options: RequestOptions & { readonly accept?: ReadonlyArray<number> } = {}
   ): Promise<unknown> => {
     const answer = await send(method, path, options)
-    const operation = `${method} ${path.split("?")[0]}`
+    const operation = operationOf(method, path)
     if (answer.status >= 300 && !(options.accept ?? []).includes(answer.status)) {
-      throw new DockerEngineError({
-        operation,
-        reason: "status",
-        status: answer.status,
-        message: engineMessage(answer.body)
-      })
+      throw statusError(operation, answer.status, answer.body)
     }
     if (answer.body.length === 0) return undefined
     try {
@@ -232,137 +272,68 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
     method: string,
     path: string,
     options: Omit<RequestOptions, "timeoutMs"> & { readonly connectTimeoutMs?: number } = {}
-  ): Promise<IncomingMessage> =>
-    new Promise((resolve, reject) => {
-      const operation = `${method} ${path.split("?")[0]}`
-      requests++
-      const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
-      let settled = false
-      const req = request(
-        {
-          socketPath,
-          method,
-          path,
-          headers: headersFor(payload),
-          agent: false,
-          ...(options.signal !== undefined ? { signal: options.signal } : {})
-        },
-        (res) => {
-          clearTimeout(timer)
+  ): Promise<IncomingMessage> => {
+    const operation = operationOf(method, path)
+    return exchange<IncomingMessage>(
+      operation,
+      exchangeFor(method, path, options, options.connectTimeoutMs ?? defaultTimeoutMs),
+      (req, settle, disarm) =>
+        req.on("response", (res) => {
+          // the deadline is for the answer to begin: a stream may then last as long as it likes
+          disarm()
           const status = res.statusCode ?? 0
           if (status >= 200 && status < 300) {
-            settled = true
-            resolve(res)
+            settle(undefined, res)
             return
           }
           const chunks: Array<Buffer> = []
           res.on("data", (chunk: Buffer) => chunks.push(chunk))
+          res.on("end", () => settle(statusError(operation, status, Buffer.concat(chunks))))
+          res.on("error", (error) => settle(classify(socketPath, operation, error)))
+        })
+    )
+  }
+
+  const hijack = (method: string, path: string, options: RequestOptions = {}): Promise<Hijacked> => {
+    const operation = operationOf(method, path)
+    const payload = Buffer.from(JSON.stringify(options.body ?? {}))
+    const headers = {
+      host: "docker",
+      "content-type": "application/json",
+      "content-length": payload.length,
+      connection: "Upgrade",
+      upgrade: "tcp"
+    }
+    return exchange<Hijacked>(
+      operation,
+      { method, path, headers, payload, signal: options.signal, timeoutMs: options.timeoutMs ?? defaultTimeoutMs },
+      (req, settle) => {
+        req.on("upgrade", (_res, socket, head) => {
+          socket.setTimeout(0)
+          // nothing reads it until the caller attaches: keep what arrives buffered instead of flowing away
+          socket.pause()
+          settle(undefined, { socket, head })
+        })
+        req.on("response", (res) => {
+          const chunks: Array<Buffer> = []
+          res.on("data", (chunk: Buffer) => chunks.push(chunk))
           res.on("end", () => {
-            settled = true
-            reject(
-              new DockerEngineError({
-                operation,
-                reason: "status",
-                status,
-                message: engineMessage(Buffer.concat(chunks))
-              })
+            const status = res.statusCode ?? 0
+            settle(
+              status >= 300
+                ? statusError(operation, status, Buffer.concat(chunks))
+                : new DockerEngineError({
+                    operation,
+                    reason: "status",
+                    status,
+                    message: `${operation}: the engine did not upgrade the connection`
+                  })
             )
           })
-          res.on("error", (error) => {
-            settled = true
-            reject(classify(socketPath, operation, error))
-          })
-        }
-      )
-      const timeoutMs = options.connectTimeoutMs ?? defaultTimeoutMs
-      const timer = setTimeout(() => {
-        if (settled) return
-        settled = true
-        req.destroy()
-        reject(
-          new DockerEngineError({
-            operation,
-            reason: "timeout",
-            message: `${operation}: no answer within ${timeoutMs} ms`
-          })
-        )
-      }, timeoutMs)
-      timer.unref()
-      req.on("error", (error) => {
-        clearTimeout(timer)
-        if (settled) return
-        settled = true
-        reject(classify(socketPath, operation, error))
-      })
-      req.end(payload)
-    })
-
-  const hijack = (method: string, path: string, options: RequestOptions = {}): Promise<Hijacked> =>
-    new Promise((resolve, reject) => {
-      const operation = `${method} ${path.split("?")[0]}`
-      requests++
-      const payload = Buffer.from(JSON.stringify(options.body ?? {}))
-      let settled = false
-      const settle = (error: DockerEngineError | undefined, value?: Hijacked) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        if (error !== undefined) reject(error)
-        else resolve(value!)
-      }
-      const req = request({
-        socketPath,
-        method,
-        path,
-        headers: {
-          host: "docker",
-          "content-type": "application/json",
-          "content-length": payload.length,
-          connection: "Upgrade",
-          upgrade: "tcp"
-        },
-        agent: false,
-        ...(options.signal !== undefined ? { signal: options.signal } : {})
-      })
-      req.on("upgrade", (_res, socket, head) => {
-        socket.setTimeout(0)
-        // nothing reads it until the caller attaches: keep what arrives buffered instead of flowing away
-        socket.pause()
-        settle(undefined, { socket, head })
-      })
-      req.on("response", (res) => {
-        const chunks: Array<Buffer> = []
-        res.on("data", (chunk: Buffer) => chunks.push(chunk))
-        res.on("end", () => {
-          const status = res.statusCode ?? 0
-          settle(
-            new DockerEngineError({
-              operation,
-              reason: "status",
-              status,
-              message:
-                status >= 300
-                  ? engineMessage(Buffer.concat(chunks))
-                  : `${operation}: the engine did not upgrade the connection`
-            })
-          )
         })
-      })
-      const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
-      const timer = setTimeout(() => {
-        req.destroy()
-        settle(
-          new DockerEngineError({
-            operation,
-            reason: "timeout",
-            message: `${operation}: no answer within ${timeoutMs} ms`
-          })
-        )
-      }, timeoutMs)
-      timer.unref()
-      req.on("error", (error) => settle(classify(socketPath, operation, error)))
-      req.end(payload)
-    })
+      }
+    )
+  }
 
   return { socketPath, requests: () => requests, send, json, stream, hijack }
 }

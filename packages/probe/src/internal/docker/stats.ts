@@ -177,58 +177,55 @@ export const parseIoStat = (text: string): { readonly read: number; readonly wri
   return { read, written }
 }
 
+/** A file's text, or `undefined` when there is no such file for this container or it cannot be read. */
+const textIn = (path: string | undefined): string | undefined => (path === undefined ? undefined : readText(path))
+
 const numberIn = (path: string | undefined): number | undefined => {
-  if (path === undefined) return undefined
-  const text = readText(path)
+  const text = textIn(path)
   if (text === undefined) return undefined
   const value = Number(text.trim())
   return Number.isFinite(value) ? value : undefined
 }
 
+/**
+ * Memory in use without the inactive page cache, as `docker stats` shows it: `inactiveKey` names that cache
+ * in `memory.stat` (v1 `total_inactive_file`, v2 `inactive_file`).
+ */
+const memoryIn = (files: CgroupFiles, inactiveKey: string): number | undefined => {
+  const usage = numberIn(files.memory)
+  if (usage === undefined) return undefined
+  const stat = textIn(files.memoryStat)
+  const inactive = stat === undefined ? undefined : keyedValue(stat, inactiveKey)
+  return Math.max(0, usage - (inactive ?? 0))
+}
+
 /** Reads a container's counters from its cgroup files; `undefined` when its cgroup is gone. */
 export const readCgroup = (files: CgroupFiles, at: number): Counters | undefined => {
   const out: { -readonly [K in keyof Counters]: Counters[K] } = { at }
-  if (files.version === 1) {
+  const v1 = files.version === 1
+  if (v1) {
     const cpu = numberIn(files.cpu)
     if (cpu === undefined && files.cpu !== undefined) return undefined
     if (cpu !== undefined) out.cpuNs = cpu
-    const usage = numberIn(files.memory)
-    if (usage !== undefined) {
-      const stat = files.memoryStat === undefined ? undefined : readText(files.memoryStat)
-      const inactive = stat === undefined ? undefined : keyedValue(stat, "total_inactive_file")
-      out.memory = Math.max(0, usage - (inactive ?? 0))
-    }
-    const io = files.io === undefined ? undefined : readText(files.io)
-    if (io !== undefined) {
-      const { read, written } = parseBlkio(io)
-      out.read = read
-      out.written = written
-    }
   } else {
-    const cpuStat = files.cpu === undefined ? undefined : readText(files.cpu)
+    const cpuStat = textIn(files.cpu)
     if (cpuStat === undefined) return undefined
     const usec = keyedValue(cpuStat, "usage_usec")
     if (usec !== undefined) out.cpuNs = usec * 1000
-    const usage = numberIn(files.memory)
-    if (usage !== undefined) {
-      const stat = files.memoryStat === undefined ? undefined : readText(files.memoryStat)
-      const inactive = stat === undefined ? undefined : keyedValue(stat, "inactive_file")
-      out.memory = Math.max(0, usage - (inactive ?? 0))
-    }
-    const io = files.io === undefined ? undefined : readText(files.io)
-    if (io !== undefined) {
-      const { read, written } = parseIoStat(io)
-      out.read = read
-      out.written = written
-    }
   }
-  if (files.net !== undefined) {
-    const netdev = readText(files.net)
-    if (netdev !== undefined) {
-      const { rx, tx } = parseNetDev(netdev)
-      out.rx = rx
-      out.tx = tx
-    }
+  const memory = memoryIn(files, v1 ? "total_inactive_file" : "inactive_file")
+  if (memory !== undefined) out.memory = memory
+  const io = textIn(files.io)
+  if (io !== undefined) {
+    const { read, written } = v1 ? parseBlkio(io) : parseIoStat(io)
+    out.read = read
+    out.written = written
+  }
+  const netdev = textIn(files.net)
+  if (netdev !== undefined) {
+    const { rx, tx } = parseNetDev(netdev)
+    out.rx = rx
+    out.tx = tx
   }
   return out
 }

@@ -27,7 +27,7 @@ import {
   readService,
   type ServiceInfo
 } from "./objects.js"
-import { Reflector, type ReflectorStatus, type RetryTiming } from "./reflector.js"
+import { Reflector, type ReflectorStatus, type ResourceSpec, type RetryTiming } from "./reflector.js"
 
 /** What to watch. */
 export interface CacheSettings {
@@ -55,49 +55,25 @@ export class ClusterCache {
     readonly settings: CacheSettings,
     onChange: () => void
   ) {
-    const { retry } = settings
     const selector = (field: string) => `${field}=${settings.nodeName}`
-    this.pods = new Reflector(
-      {
-        name: "pods",
-        path: "/api/v1/pods",
-        ...(settings.allPods ? {} : { fieldSelector: selector("spec.nodeName") }),
-        read: readPod
-      },
-      client,
-      onChange,
-      retry
-    )
-    this.services = new Reflector(
-      { name: "services", path: "/api/v1/services", read: readService },
-      client,
-      onChange,
-      retry
-    )
-    this.deployments = new Reflector(
-      { name: "deployments", path: "/apis/apps/v1/deployments", read: readDeployment },
-      client,
-      onChange,
-      retry
-    )
-    this.replicaSets = new Reflector(
-      { name: "replicasets", path: "/apis/apps/v1/replicasets", read: readReplicaSet },
-      client,
-      onChange,
-      retry
-    )
-    this.namespaces = new Reflector(
-      { name: "namespaces", path: "/api/v1/namespaces", read: readNamespace },
-      client,
-      onChange,
-      retry
-    )
-    this.nodes = new Reflector(
-      { name: "nodes", path: "/api/v1/nodes", fieldSelector: selector("metadata.name"), read: readNode },
-      client,
-      onChange,
-      retry
-    )
+    const reflector = <T extends KubeRecord>(spec: ResourceSpec<T>): Reflector<T> =>
+      new Reflector(spec, client, onChange, settings.retry)
+    this.pods = reflector({
+      name: "pods",
+      path: "/api/v1/pods",
+      ...(settings.allPods ? {} : { fieldSelector: selector("spec.nodeName") }),
+      read: readPod
+    })
+    this.services = reflector({ name: "services", path: "/api/v1/services", read: readService })
+    this.deployments = reflector({ name: "deployments", path: "/apis/apps/v1/deployments", read: readDeployment })
+    this.replicaSets = reflector({ name: "replicasets", path: "/apis/apps/v1/replicasets", read: readReplicaSet })
+    this.namespaces = reflector({ name: "namespaces", path: "/api/v1/namespaces", read: readNamespace })
+    this.nodes = reflector({
+      name: "nodes",
+      path: "/api/v1/nodes",
+      fieldSelector: selector("metadata.name"),
+      read: readNode
+    })
     this.all = [this.pods, this.services, this.deployments, this.replicaSets, this.namespaces, this.nodes]
   }
 

@@ -70,16 +70,43 @@ export interface Target {
 type Nodes = Record<string, Report.Node>
 type Values = Record<string, string | number | undefined>
 
-const latest = (timestamp: number, meta: Meta, values: Values): Report.LatestMap => {
-  const fields: Values = { [Fields.Latest.name]: meta.name, [Keys.created]: meta.created, ...values }
+/** `fields` and the object's annotations, each a field named with `Keys.annotationPrefix`. */
+const annotated = (meta: Meta, fields: Values): Values => {
   for (const key in meta.annotations) fields[`${Keys.annotationPrefix}${key}`] = meta.annotations[key]
-  return Report.latestFields(timestamp, fields)
+  return fields
 }
+
+const latest = (timestamp: number, meta: Meta, values: Values): Report.LatestMap =>
+  Report.latestFields(
+    timestamp,
+    annotated(meta, { [Fields.Latest.name]: meta.name, [Keys.created]: meta.created, ...values })
+  )
 
 const labels = (timestamp: number, meta: Meta): Report.LatestMap => Report.latestFields(timestamp, meta.labels)
 
 const namespaced = (meta: Meta): Record<string, ReadonlyArray<string>> =>
   meta.namespace === "" ? {} : { [Topology.Topologies.namespaces]: [meta.namespace] }
+
+/**
+ * The node of a namespaced object (pod, service, deployment): its name, creation time, annotations, namespace
+ * and `values` as latest fields, its labels, and its namespace as parent unless `parents` are given.
+ */
+const namespacedNode = (
+  topology: string,
+  timestamp: number,
+  meta: Meta,
+  values: Values,
+  more: {
+    readonly sets?: Record<string, ReadonlyArray<string>>
+    readonly parents?: Record<string, ReadonlyArray<string>>
+  } = {}
+): Report.Node =>
+  Report.makeNode(topology, meta.uid, {
+    latest: latest(timestamp, meta, { [Fields.Latest.namespace]: meta.namespace, ...values }),
+    labels: labels(timestamp, meta),
+    sets: more.sets ?? {},
+    parents: more.parents ?? namespaced(meta)
+  })
 
 /** Services of each namespace that have a selector. */
 const servicesByNamespace = (services: ReadonlyMap<string, ServiceInfo>): Map<string, Array<ServiceInfo>> => {
@@ -109,9 +136,11 @@ const podNodes = (records: ClusterRecords, target: Target, pods: Nodes, containe
     const replicaSet = meta.owner?.kind === "ReplicaSet" ? records.replicaSets.get(meta.owner.uid) : undefined
     if (replicaSet?.deployment !== undefined) parents[Topology.Topologies.deployments] = [replicaSet.deployment]
     const main = pod.containers.filter((c) => !c.init)
-    pods[meta.uid] = Report.makeNode(Topology.Topologies.pods, meta.uid, {
-      latest: latest(timestamp, meta, {
-        [Fields.Latest.namespace]: meta.namespace,
+    pods[meta.uid] = namespacedNode(
+      Topology.Topologies.pods,
+      timestamp,
+      meta,
+      {
         [Fields.Latest.podPhase]: pod.phase,
         [Keys.podStatus]: pod.status,
         [Keys.nodeName]: pod.nodeName,
@@ -121,11 +150,9 @@ const podNodes = (records: ClusterRecords, target: Target, pods: Nodes, containe
         [Keys.containersReady]: `${main.filter((c) => c.ready).length}/${Math.max(pod.declared, main.length)}`,
         [Keys.qosClass]: pod.qosClass,
         [Keys.owner]: meta.owner === undefined ? undefined : `${meta.owner.kind}/${meta.owner.name}`
-      }),
-      labels: labels(timestamp, meta),
-      sets: pod.podIPs.length === 0 ? {} : { [Fields.Sets.ips]: pod.podIPs.map(NodeId.normalizeAddress) },
-      parents
-    })
+      },
+      { sets: pod.podIPs.length === 0 ? {} : { [Fields.Sets.ips]: pod.podIPs.map(NodeId.normalizeAddress) }, parents }
+    )
     for (const container of pod.containers) {
       if (container.ref === undefined) continue
       const containerParents: Record<string, ReadonlyArray<string>> = { [Topology.Topologies.pods]: [meta.uid] }
@@ -149,38 +176,33 @@ const serviceNodes = (records: ClusterRecords, timestamp: number, out: Nodes): v
     const sets: Record<string, ReadonlyArray<string>> = {}
     if (service.ips.length > 0) sets[Fields.Sets.ips] = service.ips.map(NodeId.normalizeAddress)
     if (service.ports.length > 0) sets[Fields.Sets.ports] = service.ports
-    out[meta.uid] = Report.makeNode(Topology.Topologies.services, meta.uid, {
-      latest: latest(timestamp, meta, {
-        [Fields.Latest.namespace]: meta.namespace,
+    out[meta.uid] = namespacedNode(
+      Topology.Topologies.services,
+      timestamp,
+      meta,
+      {
         [Keys.serviceType]: service.type,
         [Keys.clusterIP]: service.clusterIP,
         [Keys.externalName]: service.externalName,
         [Keys.selector]: selectorText(service.selector)
-      }),
-      labels: labels(timestamp, meta),
-      sets,
-      parents: namespaced(meta)
-    })
+      },
+      { sets }
+    )
   }
 }
 
 const deploymentNodes = (records: ClusterRecords, timestamp: number, out: Nodes): void => {
   for (const deployment of records.deployments.values()) {
     const { meta } = deployment
-    out[meta.uid] = Report.makeNode(Topology.Topologies.deployments, meta.uid, {
-      latest: latest(timestamp, meta, {
-        [Fields.Latest.namespace]: meta.namespace,
-        [Keys.replicasDesired]: deployment.desired,
-        [Keys.replicas]: deployment.replicas,
-        [Keys.replicasReady]: deployment.ready,
-        [Keys.replicasAvailable]: deployment.available,
-        [Keys.replicasUpdated]: deployment.updated,
-        [Keys.strategy]: deployment.strategy,
-        [Keys.selector]: selectorText(deployment.selector),
-        [Keys.paused]: deployment.paused ? "true" : undefined
-      }),
-      labels: labels(timestamp, meta),
-      parents: namespaced(meta)
+    out[meta.uid] = namespacedNode(Topology.Topologies.deployments, timestamp, meta, {
+      [Keys.replicasDesired]: deployment.desired,
+      [Keys.replicas]: deployment.replicas,
+      [Keys.replicasReady]: deployment.ready,
+      [Keys.replicasAvailable]: deployment.available,
+      [Keys.replicasUpdated]: deployment.updated,
+      [Keys.strategy]: deployment.strategy,
+      [Keys.selector]: selectorText(deployment.selector),
+      [Keys.paused]: deployment.paused ? "true" : undefined
     })
   }
 }
@@ -200,15 +222,14 @@ const hostNode = (records: ClusterRecords, target: Target): Report.Node | undefi
   for (const node of records.nodes.values()) {
     if (node.meta.name !== target.nodeName) continue
     const { meta } = node
-    const fields: Values = {
+    const fields = annotated(meta, {
       [Keys.nodeName]: meta.name,
       [Keys.kubeletVersion]: node.kubeletVersion,
       [Keys.containerRuntime]: node.containerRuntime,
       [Keys.nodeReady]: node.ready,
       [Keys.podCIDR]: node.podCIDR,
       [Keys.unschedulable]: node.unschedulable ? "true" : undefined
-    }
-    for (const key in meta.annotations) fields[`${Keys.annotationPrefix}${key}`] = meta.annotations[key]
+    })
     return Report.makeNode(Topology.Topologies.hosts, target.hostId, {
       latest: Report.latestFields(target.timestamp, fields),
       labels: labels(target.timestamp, meta)
