@@ -45,7 +45,13 @@ export const ServerMessage = Schema.Union([
     delta: ViewDelta
   }),
   Schema.Struct({ type: Schema.Literal("pong"), id: Schema.optionalKey(Schema.String) }),
-  Schema.Struct({ type: Schema.Literal("error"), code: Schema.String, message: Schema.String }),
+  Schema.Struct({
+    type: Schema.Literal("error"),
+    code: Schema.String,
+    message: Schema.String,
+    /** Where a rejected search query went wrong (0-based character index), for `bad_search`. */
+    position: Schema.optionalKey(Schema.Int)
+  }),
   Schema.Struct({ type: Schema.Literal("pipe.output"), pipeId: Schema.String, data: Schema.String }),
   Schema.Struct({
     type: Schema.Literal("pipe.closed"),

@@ -317,6 +317,17 @@ describe("AppServer", () => {
   })
 
   describe("WebSocket", () => {
+    it("answers a search that does not parse with an error naming where it went wrong", async () => {
+      const client = await TestSocket.open(`${app.url.replace("http", "ws")}/api/v1/ws`)
+      client.send({ type: "subscribe", view: "containers", filters: { search: "cpu > " } })
+      expect(await client.next((m) => m.type === "error")).toMatchObject({
+        type: "error",
+        code: "bad_search",
+        position: expect.any(Number)
+      })
+      client.close()
+    })
+
     it("sends a snapshot, then deltas as reports arrive, and answers pings", async () => {
       await register(app, "ws1")
       await publish(app.url, fullReport("ws1", 0, [container("w1", "alpha")]))

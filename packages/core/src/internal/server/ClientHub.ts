@@ -266,7 +266,14 @@ export class ClientHub {
         rendered = this.views.render(view, filters)
       } catch (error) {
         const code = error instanceof HttpError ? error.code : "render_failed"
-        return { type: "error", code, message: (error as Error).message }
+        const details = error instanceof HttpError ? (error.details as { position?: unknown } | undefined) : undefined
+        const position = typeof details?.position === "number" ? details.position : undefined
+        return {
+          type: "error",
+          code,
+          message: (error as Error).message,
+          ...(position !== undefined ? { position } : {})
+        }
       }
       group = { view, filters, last: rendered, clients: new Set() }
       this.groups.set(key, group)
