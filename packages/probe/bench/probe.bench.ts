@@ -118,7 +118,7 @@ try {
       value: `${fmt(cpu, 2)}% of a core`,
       target: `< 1% ${verdict(cpu, 1)}`,
       baseline: `idle node ${fmt(bareCpu, 3)}%`,
-      ratio: fmt(cpu / Math.max(bareCpu, 0.001))
+      ratio: bareCpu > 0 ? fmt(cpu / bareCpu) : "—"
     },
     {
       measure: "probe peak RSS",
@@ -132,7 +132,7 @@ try {
   for (const [name, list] of [...durations].sort(([a], [b]) => a.localeCompare(b))) {
     const isNetwork = name.includes("network")
     rows.push({
-      measure: `collector ${name} (median of ${list.length})`,
+      measure: `collector ${name}, wall (median of ${list.length})`,
       value: `${fmt(median(list), 1)} ms`,
       target: "—",
       baseline: isNetwork ? `full fd walk ${fmt(walkMs, 1)} ms` : "—",

@@ -2,9 +2,10 @@
  * A small HTTP client for talking to the app server: node:http(s) with a keep-alive agent, a hard timeout per
  * request, bounded answers, and failures classified by whether the request may have reached the server.
  */
-import * as http from "node:http"
-import * as https from "node:https"
+import type * as Http from "node:http"
+import type * as Https from "node:https"
 import { Effect, Schema } from "effect"
+import { http, https } from "./nodeHttp.js"
 
 /** Error codes raised before a single byte reached the server: the request was certainly not delivered. */
 const notDeliveredCodes = new Set([
@@ -56,9 +57,10 @@ export interface HttpClient {
 
 /** Makes a client; call `close` when done (the Publisher does it in its finalizer). */
 export const makeClient = (): HttpClient => {
-  const agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 })
+  const agentOptions: Http.AgentOptions = { keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 }
+  const agents: { readonly http: Http.Agent; https: Https.Agent | undefined } = {
+    http: new http.Agent(agentOptions),
+    https: undefined
   }
   const request = (options: RequestOptions): Effect.Effect<Answer, TransportError> =>
     Effect.callback<Answer, TransportError>((resume) => {
@@ -72,11 +74,14 @@ export const makeClient = (): HttpClient => {
       }
       const headers: Record<string, string | number> = { ...options.headers }
       if (options.body !== undefined) headers["content-length"] = options.body.byteLength
-      const req = (secure ? https : http).request(options.url, {
-        method: options.method,
-        headers,
-        agent: secure ? agents.https : agents.http
-      })
+      let req: Http.ClientRequest
+      if (secure) {
+        const tls = https()
+        agents.https ??= new tls.Agent(agentOptions)
+        req = tls.request(options.url, { method: options.method, headers, agent: agents.https })
+      } else {
+        req = http.request(options.url, { method: options.method, headers, agent: agents.http })
+      }
       const timer = setTimeout(() => {
         fail("timeout", "unknown", `no answer from ${url} within ${options.timeoutMs} ms`)
         req.destroy()
@@ -126,7 +131,7 @@ export const makeClient = (): HttpClient => {
     request,
     close: () => {
       agents.http.destroy()
-      agents.https.destroy()
+      agents.https?.destroy()
     }
   }
 }

@@ -3,7 +3,8 @@
  * path): JSON requests with a hard deadline, long-lived streams (events, logs) and hijacked connections
  * (exec and attach terminals). Counts its requests so costs can be measured.
  */
-import { type ClientRequest, type IncomingMessage, request } from "node:http"
+import { http } from "../nodeHttp.js"
+import type { ClientRequest, IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
 import { Schema } from "effect"
 
@@ -163,7 +164,7 @@ export const makeEngine = (socketPath: string, defaults: { readonly timeoutMs?: 
         if (error !== undefined) reject(error)
         else resolve(value!)
       }
-      const req = request({
+      const req = http.request({
         socketPath,
         method: options.method,
         path: options.path,

@@ -6,8 +6,9 @@
  * and watch streams are parsed once, straight into the collector's small records (the client's generated
  * models and its informer cache of whole objects would cost more CPU and memory per object).
  */
-import * as http from "node:http"
+import type * as Http from "node:http"
 import type * as https from "node:https"
+import { http, https as loadHttps } from "../nodeHttp.js"
 import type { KubeConfig } from "@kubernetes/client-node"
 import type { ConfigSource } from "./config.js"
 
@@ -27,7 +28,7 @@ export interface ApiClient {
    * Sends `GET <server><path>?<query>` and resolves with the response whatever its status (the caller reads
    * or drains the body); rejects when no response arrives (connection refused, TLS failure, abort).
    */
-  get(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal): Promise<http.IncomingMessage>
+  get(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Http.IncomingMessage>
 }
 
 type Cluster = NonNullable<ReturnType<KubeConfig["getCurrentCluster"]>>
@@ -75,7 +76,7 @@ export const connect = async (source: Exclude<ConfigSource, { readonly _tag: "Mi
   if (cluster === null) throw new Error("the configuration has no current cluster")
   const base = cluster.server.replace(/\/+$/, "")
   const secure = new URL(base).protocol === "https:"
-  const request = secure ? (await import("node:https")).request : http.request
+  const request = secure ? loadHttps().request : http.request
   return {
     server: base,
     get: async (path, query, signal) => {
@@ -84,7 +85,7 @@ export const connect = async (source: Exclude<ConfigSource, { readonly _tag: "Mi
       await config.applyToHTTPSOptions(options)
       const url = new URL(base + path)
       for (const key in query) url.searchParams.set(key, query[key]!)
-      return new Promise<http.IncomingMessage>((resolve, reject) => {
+      return new Promise<Http.IncomingMessage>((resolve, reject) => {
         const req = request(url, { ...options, signal }, resolve)
         req.on("error", reject)
         req.end()
