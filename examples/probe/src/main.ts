@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The probe host: parses flags and environment, runs a probe of this host (the host collector) publishing
+ * The probe host: parses flags and environment, runs a probe of this host (host, process, network, Docker and
+ * Kubernetes collectors, Docker controls) publishing
  * to the app server, until SIGINT/SIGTERM.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -17,6 +18,13 @@ const usage = `Usage: orchestrator-probe [flags]
   --full-report-every <n>    a full report every n publishes, deltas in between (default 10)
   --request-timeout <dur>    the most one request to the app may take (default 10s)
   --no-controls              refuse every control request (cannot be re-enabled from the app)
+  --no-processes             do not collect processes and network endpoints
+  --no-docker                do not collect Docker containers (and offer no container controls)
+  --no-kubernetes            do not watch Kubernetes (its client is then never loaded)
+  --conntrack                add conntrack flows (short-lived and NATed connections, byte counts)
+  --proc-root <dir>          the host's /proc when the probe runs in a container (default /proc)
+  --docker-socket <path>     the Docker socket (default /var/run/docker.sock or DOCKER_HOST=unix://...)
+  --kubeconfig <path>        a kubeconfig (default KUBECONFIG, ~/.kube/config, then the in-cluster config)
   --help                     show this help
 `
 
