@@ -2,13 +2,30 @@
  * The UI's controller: owns the shared state (kept in the URL hash), the live view model and the connection,
  * and wires the header, toolbar, table and details panel together.
  */
-import { ApiError, getViews, socketUrl } from "./Api.js"
+import { ApiError, apiUrl, getViews, socketUrl } from "./Api.js"
 import { Connection, type ConnectionState } from "./Connection.js"
+import { Controls } from "./controls/Controls.js"
+import type { Selection } from "./controls/Selection.js"
 import { DetailsPanel } from "./DetailsPanel.js"
 import { h, replaceChildren } from "./Dom.js"
-import { filtersOf, formatHash, type NodeRef, parseHash, type UiState } from "./HashState.js"
+import { FilterBar } from "./filters/FilterBar.js"
+import { GraphView } from "./graph/GraphView.js"
+import { SavedFilters, storageKey as savedFiltersKey } from "./filters/SavedFilters.js"
+import type { HistoryMode } from "./filters/SearchBox.js"
+import {
+  type FilterValues,
+  filtersKey,
+  filtersOf,
+  formatHash,
+  isUnfiltered,
+  type NodeRef,
+  parseHash,
+  sameFilters,
+  type UiState
+} from "./HashState.js"
 import { NodeTable } from "./NodeTable.js"
 import type { RenderedNode, ServerMessage, ViewSummary } from "./Protocol.js"
+import { ViewCache } from "./ViewCache.js"
 import { ViewModel, sortRows } from "./ViewModel.js"
 import { ViewTabs } from "./ViewTabs.js"
 
@@ -26,12 +43,18 @@ export class App {
   private state: UiState
   private views: ReadonlyArray<ViewSummary> = []
   private readonly model = new ViewModel()
+  /** The last rendering of each view shown, drawn at once when switching back to it. */
+  private readonly cache = new ViewCache()
+  /** The filters the model's rows were rendered with. */
+  private modelFilters = ""
   private readonly connection: Connection
+  /** Multi-selection, bulk actions, confirmations, logs and terminals. */
+  private readonly controls: Controls
   private readonly tabs: ViewTabs
   private readonly table: NodeTable
   private readonly details: DetailsPanel
-  private readonly search: HTMLInputElement
-  private readonly statusButtons: ReadonlyArray<HTMLButtonElement>
+  private readonly graph: GraphView
+  private readonly filters: FilterBar
   private readonly summary: HTMLElement
   private readonly pill: HTMLElement
   private readonly banner: HTMLElement
@@ -39,7 +62,6 @@ export class App {
   private renderQueued = false
   private stopped = false
   private loaded = false
-  private searchTimer: ReturnType<typeof setTimeout> | undefined
   private viewsTimer: ReturnType<typeof setTimeout> | undefined
   /** When the pending view-list refresh fires (ms since epoch). */
   private viewsDue = Number.POSITIVE_INFINITY
@@ -57,74 +79,83 @@ export class App {
       onRefused: () => this.onUnauthorized()
     })
     this.tabs = new ViewTabs((view) => this.update({ view, node: undefined }, true))
-    this.table = new NodeTable({
-      onSelect: (node) => this.select(node),
-      onSort: (sort, dir) => this.update({ sort, dir })
-    })
-    this.details = new DetailsPanel({
-      onOpen: (node) => this.update({ node }, true, true),
-      onClose: () => this.closeDetails(),
+    this.controls = new Controls({
+      send: (message) => this.connection.send(message),
       onUnauthorized: () => this.onUnauthorized()
     })
-    this.search = h("input", {
-      type: "search",
-      placeholder: "Search: name, label:value, cpu > 50%",
-      "aria-label": "Search nodes",
-      autocomplete: "off",
-      spellcheck: "false",
-      value: this.state.search
+    this.table = new NodeTable(
+      {
+        onSelect: (node) => this.select(node),
+        onSort: (sort, dir) => this.update({ sort, dir })
+      },
+      this.controls.selection
+    )
+    this.details = new DetailsPanel(
+      {
+        onOpen: (node) => this.update({ node }, true, true),
+        onClose: () => this.closeDetails(),
+        onUnauthorized: () => this.onUnauthorized()
+      },
+      this.controls
+    )
+    this.graph = new GraphView({
+      onSelect: (node) => this.update({ node }, false, true),
+      onToggleMark: (node) => this.toggleSelect(node),
+      onChange: (patch) => this.update(patch, patch.mode !== undefined)
     })
-    this.statusButtons = (["all", "running", "stopped"] as const).map((status) => {
-      const button = h("button", { type: "button", "data-status": status }, status[0]!.toUpperCase() + status.slice(1))
-      button.addEventListener("click", () => this.update({ status }))
-      return button
+    this.filters = new FilterBar(new SavedFilters(savedFiltersStorage()), {
+      onChange: (patch, history) => this.updateFilters(patch, history)
     })
     this.summary = h("span", { class: "summary", "aria-live": "polite" })
     this.pill = h("span", { class: "pill", role: "status" })
     this.banner = h("p", { class: "banner", role: "alert", hidden: true })
-    this.layout = h("main", { class: "layout" }, this.table.element, this.details.element)
+    this.layout = h("main", { class: "layout" }, this.table.element, this.graph.element, this.details.element)
   }
 
   /** Draws the page, loads the views and connects. */
   start(): void {
-    this.search.addEventListener("input", () => {
-      clearTimeout(this.searchTimer)
-      this.searchTimer = setTimeout(() => this.update({ search: this.search.value }), 200)
-    })
-    this.search.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        clearTimeout(this.searchTimer)
-        this.update({ search: this.search.value })
-      }
-    })
     replaceChildren(
       this.root,
       h("header", { class: "topbar" }, h("span", { class: "brand" }, "Orchestrator"), this.tabs.element, this.pill),
-      h(
-        "div",
-        { class: "toolbar" },
-        this.search,
-        h("div", { class: "segmented", role: "group", "aria-label": "Status" }, ...this.statusButtons),
-        this.summary
-      ),
+      h("div", { class: "toolbar" }, this.graph.modeToggle, this.filters.element, this.summary),
       this.banner,
+      ...this.controls.elements,
       this.layout
     )
     this.listen(window, "hashchange", () => this.apply(parseHash(location.hash), false))
     this.listen(document, "keydown", (event) => this.onKey(event))
+    this.listen(window, "online", () => this.connection.setOnline(true))
+    this.listen(window, "offline", () => this.connection.setOnline(false))
+    this.listen(window, "storage", (event) => {
+      if (event.key === savedFiltersKey || event.key === null) this.filters.refreshSaved()
+    })
+    this.cleanups.push(this.controls.selection.subscribe(() => this.scheduleRender()))
+    this.connection.setOnline(navigator.onLine)
     this.connection.start()
     this.apply(this.state, false, true)
     void this.loadViews()
+  }
+
+  /** The multi-selection behind bulk actions; subscribe to it to draw what is selected (e.g. in the graph). */
+  get selection(): Selection {
+    return this.controls.selection
+  }
+
+  /** Adds a node to the multi-selection or takes it out (ctrl/cmd- or shift-click in the graph). */
+  toggleSelect(ref: NodeRef): void {
+    this.controls.selection.toggle(ref)
   }
 
   /** Disconnects and removes listeners (before showing the login form again). */
   stop(): void {
     this.stopped = true
     this.connection.close()
-    clearTimeout(this.searchTimer)
+    this.filters.dispose()
     clearTimeout(this.viewsTimer)
     clearInterval(this.pillTimer)
     for (const cleanup of this.cleanups.splice(0)) cleanup()
+    this.graph.dispose()
+    this.controls.close()
   }
 
   private listen<K extends keyof WindowEventMap>(
@@ -149,28 +180,24 @@ export class App {
     this.apply(next, focusDetails)
   }
 
+  /** Changes filters; the selection stays (a node the filters hide shows as such in its panel). */
+  private updateFilters(patch: Partial<FilterValues>, history: HistoryMode): void {
+    this.update(patch, history === "push")
+  }
+
   /** Brings the page in line with a state: re-subscribes when the view or filters changed. */
   private apply(next: UiState, focusDetails: boolean, first = false): void {
     const previous = this.state
     this.state = next
-    const resubscribe =
-      first ||
-      next.view !== previous.view ||
-      next.status !== previous.status ||
-      next.search.trim() !== previous.search.trim()
+    const resubscribe = first || next.view !== previous.view || !sameFilters(next, previous)
     if (next.view !== undefined && resubscribe) {
-      // A new view starts empty; new filters keep the current rows until their snapshot replaces them.
-      if (next.view !== this.model.view) {
-        this.model.clear()
-        this.loaded = false
-      }
+      // A view shown before is drawn from memory until its snapshot arrives; a new one starts empty. New
+      // filters keep the current rows until their snapshot replaces them.
+      if (next.view !== this.model.view) this.switchModel(next)
       this.banner.hidden = true
       this.connection.subscribe(next.view, filtersOf(next))
     }
-    if (this.search.value !== next.search && document.activeElement !== this.search) this.search.value = next.search
-    for (const button of this.statusButtons) {
-      button.setAttribute("aria-pressed", button.dataset.status === next.status ? "true" : "false")
-    }
+    this.filters.render(next)
     if (next.node === undefined) this.details.hide()
     else if (first || !sameRef(next.node, previous.node) || this.details.current === undefined) {
       this.details.show(next.node, focusDetails)
@@ -180,6 +207,28 @@ export class App {
     this.scheduleRender()
   }
 
+  /** Keeps the current rows for a later switch back, then shows the next view's last rendering (or nothing). */
+  private switchModel(next: UiState): void {
+    const model = this.model
+    if (model.view !== undefined && this.loaded) {
+      this.cache.put(this.modelFilters, {
+        view: model.view,
+        nodes: [...model.nodes.values()],
+        edges: [...model.edges.values()],
+        total: model.total,
+        renderedAt: model.renderedAt
+      })
+    }
+    const cached = next.view === undefined ? undefined : this.cache.get(next.view, filtersKey(next))
+    if (cached !== undefined) {
+      // Replayed as a snapshot, so everything that follows snapshots (table, graph, details) draws it.
+      this.onMessage({ type: "snapshot", view: cached })
+    } else {
+      model.clear()
+      this.loaded = false
+    }
+  }
+
   private select(node: RenderedNode): void {
     this.update({ node: { topology: node.topology, id: node.id } }, false, true)
   }
@@ -187,7 +236,8 @@ export class App {
   private closeDetails(): void {
     const node = this.state.node
     this.update({ node: undefined })
-    if (node !== undefined) this.table.focus(node.id)
+    if (node !== undefined && this.state.mode === "graph") this.graph.focus()
+    else if (node !== undefined) this.table.focus(node.id)
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -195,13 +245,16 @@ export class App {
       event.target instanceof HTMLInputElement ||
       event.target instanceof HTMLTextAreaElement ||
       event.target instanceof HTMLSelectElement
-    if (event.key === "Escape" && this.state.node !== undefined) {
+    // A control that handled the key (Escape in the search box or a menu) has the last word.
+    if (event.defaultPrevented) return
+    if (event.key === "Escape" && this.filters.closePanels()) {
+      event.preventDefault()
+    } else if (event.key === "Escape" && this.state.node !== undefined) {
       event.preventDefault()
       this.closeDetails()
     } else if (event.key === "/" && !typing) {
       event.preventDefault()
-      this.search.focus()
-      this.search.select()
+      this.filters.focusSearch()
     }
   }
 
@@ -210,24 +263,35 @@ export class App {
       case "snapshot":
         if (message.view.view !== this.state.view) return
         this.model.reset(message.view)
+        this.graph.dataChanged()
+        this.modelFilters = filtersKey(this.state)
         this.loaded = true
         this.banner.hidden = true
+        this.filters.showSearchError(undefined)
         if (this.state.node !== undefined && this.model.nodes.has(this.state.node.id)) this.details.refreshSoon()
         this.scheduleRender()
         return
       case "delta": {
         if (message.view !== this.model.view) return
         const change = this.model.apply(message.delta, message.renderedAt)
+        this.graph.dataChanged(message.delta)
         const selected = this.state.node?.id
         if (selected !== undefined) {
           if (change.updated.includes(selected) || change.added.includes(selected)) this.details.refreshSoon()
           if (change.removed.includes(selected)) this.details.markGone()
         }
+        this.controls.nodesChanged([...change.added, ...change.updated, ...change.removed])
         this.scheduleRender()
         this.refreshViewsSoon()
         return
       }
       case "error":
+        if (message.code === "bad_search") {
+          void this.showSearchError(this.state.search.trim(), message, (message as { position?: unknown }).position)
+          this.loaded = true
+          this.scheduleRender()
+          return
+        }
         this.banner.hidden = false
         this.banner.textContent =
           message.code === "unknown_view"
@@ -236,11 +300,29 @@ export class App {
         this.loaded = true
         this.scheduleRender()
         return
-      case "pong":
       case "pipe.output":
       case "pipe.closed":
-        // Pipes (logs, terminals) are not attached by this UI yet.
+        this.controls.receive(message)
         return
+      case "pong":
+        return
+    }
+  }
+
+  /**
+   * Shows why the server refused the search. When the WebSocket error carries no position, the REST search
+   * answers the same error with `details.position`: ask it, to mark the offending character.
+   */
+  private async showSearchError(query: string, error: { readonly message: string }, known: unknown): Promise<void> {
+    this.filters.showSearchError({
+      query,
+      message: error.message,
+      position: typeof known === "number" ? known : undefined
+    })
+    if (typeof known === "number") return
+    const position = await searchErrorPosition(query)
+    if (position !== undefined && !this.stopped && this.state.search.trim() === query) {
+      this.filters.showSearchError({ query, message: error.message, position })
     }
   }
 
@@ -284,17 +366,22 @@ export class App {
   }
 
   private renderTable(): void {
-    const rows = sortRows(this.model.rows(), this.state.sort, this.state.dir)
-    const filtered = this.state.search.trim() !== "" || this.state.status !== "all"
+    // Only what is shown is drawn: the graph (thousands of nodes) builds no table rows.
+    const graphMode = this.state.mode === "graph"
+    this.table.element.hidden = graphMode
+    this.graph.render(this.model, this.state, new Set(this.controls.selection.refs().map((ref) => ref.id)))
+    const rows = graphMode ? [] : sortRows(this.model.rows(), this.state.sort, this.state.dir)
+    const count = graphMode ? this.model.nodes.size : rows.length
+    const filtered = !isUnfiltered(this.state)
     const empty = !this.loaded
       ? "Loading…"
       : filtered
-        ? "No nodes match the search and status filter."
+        ? "No nodes match the search and filters."
         : "No nodes in this view yet. Nodes appear as probes report."
-    this.table.render(rows, this.state.sort, this.state.dir, this.state.node?.id, empty)
+    if (!graphMode) this.table.render(rows, this.state.sort, this.state.dir, this.state.node?.id, empty)
     this.summary.textContent = !this.loaded
       ? ""
-      : `${rows.length} ${rows.length === 1 ? "node" : "nodes"}${filtered ? ` of ${this.model.total}` : ""}`
+      : `${count} ${count === 1 ? "node" : "nodes"}${filtered ? ` of ${this.model.total}` : ""}`
   }
 
   private showConnection(state: ConnectionState): void {
@@ -312,18 +399,46 @@ export class App {
         return
       case "live":
         text.textContent = "Live"
+        this.controls.connected()
         return
       case "closed":
         text.textContent = "Disconnected"
         return
+      case "offline":
+        text.textContent = "Offline · no network"
+        return
       case "waiting": {
         const tick = () => {
           const seconds = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000))
-          text.textContent = `Offline · retrying in ${seconds}s`
+          text.textContent = `Offline · reconnecting in ${seconds}s`
         }
         tick()
         this.pillTimer = setInterval(tick, 1000)
       }
     }
+  }
+}
+
+/** The browser's `localStorage`, or `undefined` where reading it throws (some privacy settings). */
+const savedFiltersStorage = (): Storage | undefined => {
+  try {
+    return window.localStorage
+  } catch {
+    return undefined
+  }
+}
+
+/** Where the app server says a query fails to parse (`GET /api/v1/query/search` answers `details.position`). */
+const searchErrorPosition = async (query: string): Promise<number | undefined> => {
+  try {
+    const url = apiUrl("api/v1/query/search")
+    url.searchParams.set("q", query)
+    url.searchParams.set("limit", "1")
+    const response = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
+    const body = (await response.json()) as { error?: { details?: { position?: unknown } } }
+    const position = body.error?.details?.position
+    return typeof position === "number" ? position : undefined
+  } catch {
+    return undefined
   }
 }

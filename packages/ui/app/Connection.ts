@@ -1,7 +1,8 @@
 /**
  * The live connection to `/api/v1/ws`: subscribes to one view with filters, hands snapshots and deltas to the
  * app, pings to keep proxies from closing an idle socket, and reconnects with capped, jittered exponential
- * backoff (re-subscribing to the current view).
+ * backoff (re-subscribing to the current view). While the browser says the network is down it stops retrying
+ * and reports `offline`; when the network is back it reconnects at once (tell it with {@link Connection.setOnline}).
  */
 import type { ClientMessage, ServerMessage, ViewFilters } from "./Protocol.js"
 
@@ -10,6 +11,8 @@ export type ConnectionState =
   | { readonly kind: "connecting"; readonly attempt: number }
   | { readonly kind: "live" }
   | { readonly kind: "waiting"; readonly attempt: number; readonly retryAt: number }
+  /** The browser has no network: no retries until it comes back. */
+  | { readonly kind: "offline" }
   | { readonly kind: "closed" }
 
 /** Callbacks of a {@link Connection}. */
@@ -52,6 +55,7 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private pingTimer: ReturnType<typeof setInterval> | undefined
   private stopped = false
+  private online = true
   private readonly options: ConnectionOptions
 
   /** `url` is the socket's address (`socketUrl()` from `Api`), passed in so the class needs no page globals. */
@@ -82,6 +86,19 @@ export class Connection {
     this.open()
   }
 
+  /**
+   * Tells the connection whether the browser has a network (`navigator.onLine`, the `online` and `offline`
+   * events). Offline, a lost socket waits for the network instead of retrying; back online, it reconnects now.
+   */
+  setOnline(online: boolean): void {
+    if (online === this.online) return
+    this.online = online
+    if (this.stopped || this.socket !== undefined) return
+    clearTimeout(this.retryTimer)
+    if (online) this.open()
+    else this.handlers.onState({ kind: "offline" })
+  }
+
   /** Closes the socket and stops reconnecting. */
   close(): void {
     this.stopped = true
@@ -92,8 +109,11 @@ export class Connection {
     this.handlers.onState({ kind: "closed" })
   }
 
-  private send(message: ClientMessage): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message))
+  /** Sends a message now (pipe input, resize, attach); false when the socket is not open. */
+  send(message: ClientMessage): boolean {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false
+    this.socket.send(JSON.stringify(message))
+    return true
   }
 
   private open(): void {
@@ -135,6 +155,10 @@ export class Connection {
     clearInterval(this.pingTimer)
     if (!this.opened) this.handlers.onRefused?.()
     if (this.stopped) return
+    if (!this.online) {
+      this.handlers.onState({ kind: "offline" })
+      return
+    }
     const delay = backoffDelay(Math.max(1, this.attempt), this.options)
     this.handlers.onState({ kind: "waiting", attempt: this.attempt, retryAt: Date.now() + delay })
     this.retryTimer = setTimeout(() => this.open(), delay)

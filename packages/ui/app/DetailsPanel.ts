@@ -1,13 +1,21 @@
 /**
  * The details of one node, rendered generically from its panels (`table`, `labels`, `metrics`, `connections`,
  * `controls`), so plugins add panels without UI changes. Unknown panel types are shown as data.
+ *
+ * What the app describes for a container, in its order: controls, metrics (15-second sparklines with the latest
+ * value and the min/max of the window drawn), info (metadata), labels, connections (peers), relatives (parents
+ * and children), environment, ports and mounts. Every connection row opens that node. Controls run on the
+ * node (streams open in the dock), destructive ones after a confirmation in the page.
  */
 import { ApiError, getNode, runControl } from "./Api.js"
+import { confirmQuestion, describeResult } from "./controls/Bulk.js"
+import type { Controls } from "./controls/Controls.js"
 import { type Child, h, replaceChildren, s } from "./Dom.js"
 import { formatMetric } from "./Format.js"
 import type { NodeRef } from "./HashState.js"
 import type { ControlDescription, MetricSeries, NodeDetails, Panel, PanelOf } from "./Protocol.js"
 import { recentWindow, sparkline } from "./Sparkline.js"
+import "./details.css"
 
 /** Callbacks of a {@link DetailsPanel}. */
 export interface DetailsHandlers {
@@ -18,10 +26,28 @@ export interface DetailsHandlers {
   readonly onUnauthorized: () => void
 }
 
+/** What a control answered, as shown under the controls: a line, and the whole answer when the line is cut. */
+interface ControlOutcome {
+  readonly ok: boolean | undefined
+  readonly text: string
+  readonly full?: string
+}
+
+/** The topology of pseudo nodes (The Internet, unknown peers), which have no details. */
+const pseudoTopology = "pseudo"
+
 const sparkWidth = 160
 const sparkHeight = 32
 
 const directionArrow: Readonly<Record<string, string>> = { inbound: "←", outbound: "→", parent: "↑", child: "↓" }
+
+/** A window's length for people: `45 s`, `5 min`, `1 h`. */
+export const windowLabel = (ms: number): string =>
+  ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : `${Math.round(ms / 3_600_000)} h`
 
 /** Draws a metric's samples as an inline SVG: a polyline per run of samples, gaps where nothing was recorded. */
 export const sparklineSvg = (series: MetricSeries): SVGSVGElement => {
@@ -35,7 +61,7 @@ export const sparklineSvg = (series: MetricSeries): SVGSVGElement => {
       width: sparkWidth,
       height: sparkHeight,
       role: "img",
-      "aria-label": `${series.label} over ${Math.round((values.length * series.stepMs) / 60_000)} min, latest ${formatMetric(series.latest, series.unit)}`
+      "aria-label": `${series.label} over the last ${windowLabel(values.length * series.stepMs)}, latest ${formatMetric(series.latest, series.unit)}`
     },
     ...shape.lines.map((points) => s("polyline", { points })),
     ...shape.dots.map(([cx, cy]) => s("circle", { cx, cy, r: 1.5 }))
@@ -56,9 +82,12 @@ export class DetailsPanel {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined
   private lastLoad = 0
   /** Control outcomes of the shown node, kept across reloads of its details. */
-  private readonly results = new Map<string, { readonly ok: boolean | undefined; readonly text: string }>()
+  private readonly results = new Map<string, ControlOutcome>()
 
-  constructor(private readonly handlers: DetailsHandlers) {
+  constructor(
+    private readonly handlers: DetailsHandlers,
+    private readonly controls: Controls
+  ) {
     this.heading = h("h2", { tabindex: -1, id: "details-title" })
     this.minor = h("p", { class: "minor" })
     this.notice = h("p", { class: "notice", role: "status", hidden: true })
@@ -144,7 +173,11 @@ export class DetailsPanel {
       if (request !== this.request) return
       if (error instanceof ApiError && error.status === 401) return this.handlers.onUnauthorized()
       if (error instanceof ApiError && error.status === 404) {
-        this.setNotice("This node is gone: the app server no longer knows it.")
+        this.setNotice(
+          node.topology === pseudoTopology
+            ? "This node stands for traffic to or from outside what the probes see; it has no details."
+            : "This node is gone: the app server no longer knows it."
+        )
         if (this.details === undefined) replaceChildren(this.body)
         return
       }
@@ -205,7 +238,12 @@ export class DetailsPanel {
         return section(this.connections(panel))
       case "controls":
         return section(
-          h("div", { class: "controls" }, ...panel.controls.map((control) => this.control(control, panel, details)))
+          h(
+            "div",
+            { class: "controls control-grid", role: "group", "aria-label": `Controls of ${details.label}` },
+            ...panel.controls.map((control) => this.control(control, panel, details))
+          ),
+          h("div", { class: "control-results" }, ...panel.controls.map((control) => this.controlResult(control)))
         )
       default: {
         const unknown: { readonly type: string; readonly title?: string } = panel
@@ -220,19 +258,31 @@ export class DetailsPanel {
   }
 
   private metric(series: MetricSeries): HTMLElement {
+    // Min and max of the samples drawn, so the numbers describe the line next to them.
+    const values = recentWindow(series.values)
+    const range = sparkline(values, sparkWidth, sparkHeight).range
     return h(
       "div",
       { class: "metric", "data-metric": series.metric },
-      h("div", { class: "metric-label" }, series.label),
+      h(
+        "div",
+        { class: "metric-head" },
+        h("span", { class: "metric-label" }, series.label),
+        h("strong", { class: "latest", title: "latest" }, formatMetric(series.latest, series.unit))
+      ),
       sparklineSvg(series),
       h(
         "div",
-        { class: "metric-values" },
-        h("strong", { class: "latest", title: "latest" }, formatMetric(series.latest, series.unit)),
+        { class: "metric-values muted" },
         h(
           "span",
-          { class: "muted" },
-          `min ${formatMetric(series.min, series.unit)} · max ${formatMetric(series.max, series.unit)}`
+          { class: "range" },
+          `min ${formatMetric(range?.[0], series.unit)} · max ${formatMetric(range?.[1], series.unit)}`
+        ),
+        h(
+          "span",
+          { class: "metric-window" },
+          `last ${windowLabel(values.length * series.stepMs)} · ${windowLabel(series.stepMs)} steps`
         )
       )
     )
@@ -244,14 +294,7 @@ export class DetailsPanel {
       "ul",
       { class: "links" },
       ...panel.rows.map((row) => {
-        const button = h(
-          "button",
-          {
-            type: "button",
-            class: "link",
-            title: `${row.topology} ${row.nodeId}`,
-            "data-focus-key": `link:${row.topology}/${row.nodeId}`
-          },
+        const content = [
           row.direction === undefined
             ? null
             : h(
@@ -261,6 +304,18 @@ export class DetailsPanel {
               ),
           h("span", {}, row.label),
           row.detail === undefined ? null : h("span", { class: "muted" }, row.detail)
+        ]
+        // Pseudo nodes (The Internet, unknown peers) stand for traffic and have no details to open.
+        if (row.topology === pseudoTopology) return h("li", {}, h("span", { class: "link pseudo-link" }, ...content))
+        const button = h(
+          "button",
+          {
+            type: "button",
+            class: "link",
+            title: `${row.topology} ${row.nodeId}`,
+            "data-focus-key": `link:${row.topology}/${row.nodeId}`
+          },
+          ...content
         )
         button.addEventListener("click", () => this.handlers.onOpen({ topology: row.topology, id: row.nodeId }))
         return h("li", {}, button)
@@ -268,54 +323,109 @@ export class DetailsPanel {
     )
   }
 
+  /** A control's outcome under the buttons (hidden until it ran), kept across reloads. */
+  private controlResult(control: ControlDescription): HTMLElement {
+    const row = h("div", { class: "control-result", "data-for": control.id, hidden: true })
+    this.paintResult(row, control, this.results.get(control.id))
+    return row
+  }
+
+  private paintResult(row: HTMLElement, control: ControlDescription, outcome: ControlOutcome | undefined): void {
+    row.hidden = outcome === undefined
+    if (outcome === undefined) {
+      replaceChildren(row)
+      return
+    }
+    const output = h(
+      "output",
+      {
+        class: outcome.ok === undefined ? "result" : outcome.ok ? "result ok" : "result failed",
+        "data-control": control.id
+      },
+      outcome.text
+    )
+    replaceChildren(
+      row,
+      h("span", { class: "muted" }, `${control.label}: `),
+      output,
+      outcome.full === undefined
+        ? null
+        : h(
+            "details",
+            { class: "raw-result" },
+            h("summary", {}, "Whole answer"),
+            h("pre", { class: "raw" }, outcome.full)
+          )
+    )
+  }
+
   private control(control: ControlDescription, panel: PanelOf<"controls">, details: NodeDetails): HTMLElement {
-    const output = h("output", { class: "result", "data-control": control.id })
-    const paint = (target: Element, ok: boolean | undefined, text: string) => {
-      target.className = ok === undefined ? "result" : ok ? "result ok" : "result failed"
-      target.textContent = text
+    const show = (outcome: ControlOutcome | undefined) => {
+      if (outcome === undefined) this.results.delete(control.id)
+      else this.results.set(control.id, outcome)
+      // The details may have been redrawn while the control ran: update the row that is on screen.
+      const row = this.body.querySelector<HTMLElement>(`.control-result[data-for="${CSS.escape(control.id)}"]`)
+      if (row !== null) this.paintResult(row, control, outcome)
     }
-    const show = (ok: boolean | undefined, text: string) => {
-      this.results.set(control.id, { ok, text })
-      // The details may have been redrawn while the control ran: update the output that is on screen.
-      paint(this.body.querySelector(`output[data-control="${CSS.escape(control.id)}"]`) ?? output, ok, text)
-    }
-    const previous = this.results.get(control.id)
-    if (previous !== undefined) paint(output, previous.ok, previous.text)
     const button = h(
       "button",
       {
         type: "button",
         class: control.confirm === true ? "control danger" : "control",
+        "data-control": control.id,
         "data-focus-key": `control:${control.id}`
       },
       control.label
     )
+    const target = {
+      probeId: panel.probeId,
+      ref: { topology: details.topology, id: details.id },
+      label: details.label
+    }
     button.addEventListener("click", async () => {
-      if (control.confirm === true && !window.confirm(`${control.label} ${details.label}?`)) return
+      if (control.stream !== undefined) {
+        show({ ok: undefined, text: "Opening…" })
+        // Later news (the stream ended, its panel closed) concerns this node only while it is shown.
+        const node = this.node
+        const update = (outcome: ControlOutcome | undefined) => {
+          if (this.node === node) show(outcome)
+        }
+        update(await this.controls.openStream(control, target, button, update))
+        return
+      }
+      if (
+        control.confirm === true &&
+        !(await this.controls.confirm({
+          title: confirmQuestion(control, [details.label]),
+          items: [],
+          confirmLabel: control.label,
+          danger: true
+        }))
+      ) {
+        return
+      }
       button.disabled = true
-      show(undefined, "Running…")
+      show({ ok: undefined, text: "Running…" })
       try {
         const response = await runControl({
           action: control.id,
           targets: [{ probeId: panel.probeId, nodeId: details.id, topology: details.topology }]
         })
-        const lines = response.results.map(({ result }) => {
-          if (!result.ok) return `Failed: ${result.error ?? "no reason given"}`
-          if (result.pipeId !== undefined) return `Opened ${control.stream ?? "stream"} ${result.pipeId}`
-          return result.result === undefined ? "Done" : `Done: ${JSON.stringify(result.result)}`
-        })
-        show(
-          response.results.every(({ result }) => result.ok),
-          lines.join("; ")
-        )
+        const answer = response.results[0]
+        if (answer === undefined) show({ ok: false, text: "Failed: no answer" })
+        else {
+          const shown = describeResult(answer.result)
+          const full = answer.result.result === undefined ? undefined : JSON.stringify(answer.result.result, null, 2)
+          show(shown.text.endsWith("…") && full !== undefined ? { ...shown, full } : shown)
+        }
         this.refreshSoon()
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return this.handlers.onUnauthorized()
-        show(false, error instanceof Error ? error.message : String(error))
+        show({ ok: false, text: error instanceof Error ? error.message : String(error) })
       } finally {
         button.disabled = false
       }
     })
-    return h("div", { class: "control-row" }, button, output)
+    return button
   }
 }

@@ -1,0 +1,2 @@
+/** Stylesheets a module imports for their side effect (`import "./filters.css"`): Vite bundles them. */
+declare module "*.css" {}
