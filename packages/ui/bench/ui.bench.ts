@@ -4,7 +4,10 @@
  * same graph (same nodes, edges and positions) with sigma's defaults, measured in the same run.
  *
  * - first render: from navigation start to the first frame on screen with every node drawn (the UI: session,
- *   WebSocket snapshot, projection, placement, sigma; the floor: fetch the graph JSON, build it, sigma).
+ *   WebSocket snapshot, projection, placement, sigma; the floor: fetch the graph JSON, build it, sigma). "On
+ *   screen" is the animation frame after the one whose commit carried the drawing, for both pages. Also
+ *   shown: the part from the data in the page to that frame, and the same graph drawn by the UI's renderer
+ *   alone on the bare page (its shapes, arrows and styles, without app, WebSocket or layout).
  * - settled: the UI's frame after the worker's refinement is applied (no floor: the bare page has no layout).
  * - update: a report changes 10% of the containers (CPU, memory, some state); from the delta's arrival to the
  *   frame on screen, and how many frames it took (must be 1). The floor recolours and resizes 10% of the

@@ -24,7 +24,12 @@ const run = async () => {
   performance.mark("bare:data")
   const graph = new DirectedGraph()
   for (const { id, ...attributes } of data.nodes) {
-    graph.addNode(id, uiLook ? attributes : { x: attributes.x, y: attributes.y, size: attributes.size, color: attributes.color, label: attributes.label })
+    graph.addNode(
+      id,
+      uiLook
+        ? attributes
+        : { x: attributes.x, y: attributes.y, size: attributes.size, color: attributes.color, label: attributes.label }
+    )
   }
   for (const { id, source, target, ...attributes } of data.edges) {
     graph.addDirectedEdgeWithKey(id, source, target, uiLook ? attributes : { size: 1 })
