@@ -72,7 +72,8 @@ export class App {
     private readonly root: HTMLElement,
     private readonly onUnauthorized: () => void
   ) {
-    this.state = parseHash(location.hash)
+    // A first visit (no state in the URL) shows the map; a link that names no mode shows the table, as before.
+    this.state = location.hash.length <= 1 ? { ...parseHash(""), mode: "graph" } : parseHash(location.hash)
     this.connection = new Connection(socketUrl(), {
       onMessage: (message) => this.onMessage(message),
       onState: (state) => this.showConnection(state),

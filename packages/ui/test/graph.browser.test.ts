@@ -211,6 +211,13 @@ describe("the graph view against a real app server", () => {
     await app?.close()
   })
 
+  it("opens the map on a first visit, with no state in the URL", async () => {
+    await page.goto(app.url)
+    await expect.poll(() => page.locator(".graph-wrap").isVisible()).toBe(true)
+    expect(await page.locator("table.nodes").isVisible()).toBe(false)
+    await expect.poll(() => new URLSearchParams(new URL(page.url()).hash.slice(1)).get("mode")).toBe("graph")
+  })
+
   it("draws the view's nodes on the canvas, coloured by status, pseudo nodes hollow, edges with arrows", async () => {
     await page.goto(`${app.url}/#view=containers&mode=graph`)
     await expect.poll(() => labelsShown(page)).toEqual(["The Internet", "cache-1", "db-1", "old-job", "web-1", "web-2"])

@@ -198,7 +198,7 @@ describe.skipIf(docker === null)("search, filters and views against a real probe
   })
 
   it("lists the views that have data, each with the server's node count", async () => {
-    await page.goto(app.url)
+    await page.goto(`${app.url}/#mode=table`)
     await expect
       .poll(() => page.locator('.views button[aria-current="true"]').getAttribute("data-view"))
       .toBe("containers")

@@ -249,7 +249,7 @@ describe("the web UI against a real app server", () => {
   })
 
   it("lists the containers view with counts, statuses and connection counts", async () => {
-    await page.goto(app.url)
+    await page.goto(`${app.url}/#mode=table`)
     await expect.poll(() => labels(page)).toEqual(["cache-1", "db-1", "old-job", "web-1"])
     await expect.poll(() => page.locator(".pill").textContent()).toContain("Live")
     expect(await page.locator('.views button[aria-current="true"]').getAttribute("data-view")).toBe("containers")
@@ -454,7 +454,7 @@ describe("the web UI against a real app server", () => {
     const otherErrors = watchErrors(other)
     await other.clock.install()
     await other.route("**/api/v1/auth/session", (route) => route.abort("connectionrefused"), { times: 1 })
-    await other.goto(app.url)
+    await other.goto(`${app.url}/#mode=table`)
     await expect
       .poll(() => other.getByRole("alert").textContent())
       .toBe("Cannot reach the app server (TypeError: Failed to fetch). Retrying…")
@@ -511,7 +511,7 @@ describe("the web UI against an app server that requires a token", () => {
   })
 
   it("asks for the token, refuses a wrong one, then shows the views", async () => {
-    await page.goto(app.url)
+    await page.goto(`${app.url}/#mode=table`)
     const input = page.getByLabel("Token")
     await input.fill("not-the-token")
     await page.getByRole("button", { name: "Sign in" }).click()
