@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The probe host: parses flags and environment, runs a probe of this host (host, process, network, Docker and
  * Kubernetes collectors, Docker controls) publishing
