@@ -1,63 +1,9 @@
-import type { IncomingMessage } from "node:http"
-import type { AddressInfo } from "node:net"
 import { type ControlProtocol, Plugin, PluginRegistry } from "@orchestrator/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type WebSocket, WebSocketServer } from "ws"
 import * as ControlChannel from "../src/ControlChannel.js"
 import * as Pipes from "../src/Pipes.js"
-import { waitFor } from "./fakeApp.js"
-
-interface Connection {
-  readonly socket: WebSocket
-  readonly request: IncomingMessage
-  readonly messages: Array<ControlProtocol.ProbeToApp>
-}
-
-/** A local WebSocket server standing in for the app's `/api/v1/probe/ws`. */
-const appSocket = (options: { token?: string } = {}) =>
-  Effect.acquireRelease(
-    Effect.callback<{
-      server: WebSocketServer
-      url: string
-      connections: Array<Connection>
-      refuse: { status?: number }
-    }>((resume) => {
-      const connections: Array<Connection> = []
-      const refuse: { status?: number } = {}
-      const server = new WebSocketServer({
-        host: "127.0.0.1",
-        port: 0,
-        verifyClient: (info, done) => {
-          if (refuse.status !== undefined) return done(false, refuse.status)
-          if (options.token !== undefined && info.req.headers.authorization !== `Bearer ${options.token}`) {
-            return done(false, 401)
-          }
-          done(true)
-        }
-      })
-      server.on("connection", (socket, request) => {
-        const connection: Connection = { socket, request, messages: [] }
-        socket.on("message", (data) => connection.messages.push(JSON.parse(data.toString())))
-        connections.push(connection)
-      })
-      server.on("listening", () =>
-        resume(
-          Effect.succeed({
-            server,
-            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            connections,
-            refuse
-          })
-        )
-      )
-    }),
-    ({ server }) =>
-      Effect.callback<void>((resume) => {
-        for (const client of server.clients) client.terminate()
-        server.close(() => resume(Effect.void))
-      })
-  )
+import { appSocket, type Connection, waitFor } from "./fakeApp.js"
 
 const send = (connection: Connection, message: ControlProtocol.AppToProbe) =>
   connection.socket.send(JSON.stringify(message))

@@ -1,8 +1,6 @@
-import type { AddressInfo } from "node:net"
 import { type ControlProtocol, Fields, PluginRegistry, type Report } from "@orchestrator/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type WebSocket, WebSocketServer } from "ws"
 import { engineRequest } from "../../../test/fixtures/dockerApi.js"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
 import * as ControlChannel from "../src/ControlChannel.js"
@@ -10,7 +8,7 @@ import * as DockerCollector from "../src/DockerCollector.js"
 import * as DockerControls from "../src/DockerControls.js"
 import { Demuxer, frame } from "../src/internal/docker/demux.js"
 import { sleeper, testContainers } from "./docker/helpers.js"
-import { waitFor } from "./fakeApp.js"
+import { appSocket, type Connection, waitFor } from "./fakeApp.js"
 
 const hostId = "test-host"
 const probe = { hostId, probeId: "p1" }
@@ -27,32 +25,6 @@ describe("Docker stream demultiplexing", () => {
     }
   })
 })
-
-interface Connection {
-  readonly socket: WebSocket
-  readonly messages: Array<ControlProtocol.ProbeToApp>
-}
-
-/** A local WebSocket server standing in for the app's `/api/v1/probe/ws` (as in ControlChannel.test.ts). */
-const appSocket = Effect.acquireRelease(
-  Effect.callback<{ server: WebSocketServer; url: string; connections: Array<Connection> }>((resume) => {
-    const connections: Array<Connection> = []
-    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 })
-    server.on("connection", (socket) => {
-      const connection: Connection = { socket, messages: [] }
-      socket.on("message", (data) => connection.messages.push(JSON.parse(data.toString())))
-      connections.push(connection)
-    })
-    server.on("listening", () =>
-      resume(Effect.succeed({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections }))
-    )
-  }),
-  ({ server }) =>
-    Effect.callback<void>((resume) => {
-      for (const client of server.clients) client.terminate()
-      server.close(() => resume(Effect.void))
-    })
-)
 
 const send = (connection: Connection, message: ControlProtocol.AppToProbe) =>
   connection.socket.send(JSON.stringify(message))
@@ -207,7 +179,7 @@ describe.skipIf(dockerFixture() === null)("DockerControls (the shared dockerd)",
   })
 
   const channel = Effect.gen(function* () {
-    const app = yield* appSocket
+    const app = yield* appSocket()
     const registry = yield* PluginRegistry.make()
     yield* registry.register(DockerControls.plugin(), { socketPath })
     const probeChannel = yield* ControlChannel.make({

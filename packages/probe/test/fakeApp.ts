@@ -6,8 +6,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { gunzipSync } from "node:zlib"
-import { type AgentConfig, ProbeState, Report } from "@orchestrator/core"
+import { type AgentConfig, type ControlProtocol, ProbeState, Report } from "@orchestrator/core"
 import { Effect } from "effect"
+import { type WebSocket, WebSocketServer } from "ws"
 
 /** A scripted answer to the next report: an HTTP status, `unknown_agent` (the app forgets the probe), or `hang`. */
 export type Scripted = 500 | 503 | 409 | 413 | "unknown_agent" | "hang"
@@ -199,3 +200,55 @@ export const waitFor = (what: string, predicate: () => boolean, timeoutMs = 10_0
       yield* Effect.sleep(10)
     }
   })
+
+/** One probe connection to the stand-in control socket, with every message it sent. */
+export interface Connection {
+  readonly socket: WebSocket
+  readonly request: IncomingMessage
+  readonly messages: Array<ControlProtocol.ProbeToApp>
+}
+
+/** A local WebSocket server standing in for the app's `/api/v1/probe/ws`; closed with its scope. */
+export const appSocket = (options: { token?: string } = {}) =>
+  Effect.acquireRelease(
+    Effect.callback<{
+      server: WebSocketServer
+      url: string
+      connections: Array<Connection>
+      refuse: { status?: number }
+    }>((resume) => {
+      const connections: Array<Connection> = []
+      const refuse: { status?: number } = {}
+      const server = new WebSocketServer({
+        host: "127.0.0.1",
+        port: 0,
+        verifyClient: (info, done) => {
+          if (refuse.status !== undefined) return done(false, refuse.status)
+          if (options.token !== undefined && info.req.headers.authorization !== `Bearer ${options.token}`) {
+            return done(false, 401)
+          }
+          done(true)
+        }
+      })
+      server.on("connection", (socket, request) => {
+        const connection: Connection = { socket, request, messages: [] }
+        socket.on("message", (data) => connection.messages.push(JSON.parse(data.toString())))
+        connections.push(connection)
+      })
+      server.on("listening", () =>
+        resume(
+          Effect.succeed({
+            server,
+            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            connections,
+            refuse
+          })
+        )
+      )
+    }),
+    ({ server }) =>
+      Effect.callback<void>((resume) => {
+        for (const client of server.clients) client.terminate()
+        server.close(() => resume(Effect.void))
+      })
+  )
