@@ -68,7 +68,13 @@ try {
   )
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], project)
   run(node, [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project)
-  run(node, ["--experimental-strip-types", "--no-warnings", "index.ts"], project)
+  // Every .ts file in scripts/consumer is one consumer check (index.ts: core, probe, plugins; one file per
+  // further package), run on its own.
+  for (const file of readdirSync(project)
+    .filter((name) => name.endsWith(".ts"))
+    .sort()) {
+    run(node, ["--experimental-strip-types", "--no-warnings", file], project)
+  }
   console.log("check-packages: all packages passed")
 } finally {
   rmSync(work, { recursive: true, force: true })

@@ -12,6 +12,7 @@
 #   chromium        headless browser for the UI tests (driven by playwright-core)
 #   conntrack       connection tracking for the probe's network collectors
 #   iproute2        `ip`, used to give a private test dockerd its own bridge
+#   prometheus      a real Prometheus server for the rollout analyzer's Prometheus provider tests
 set -euo pipefail
 
 check_only=false
@@ -33,9 +34,10 @@ package_installed busybox-static || missing+=(busybox-static)
 has_command chromium || missing+=(chromium)
 has_command conntrack || missing+=(conntrack)
 has_command ip || missing+=(iproute2)
+has_command prometheus || missing+=(prometheus)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "provision: all test prerequisites are installed (docker.io busybox-static zookeeper chromium conntrack iproute2)"
+  echo "provision: all test prerequisites are installed (docker.io busybox-static zookeeper chromium conntrack iproute2 prometheus)"
   exit 0
 fi
 
