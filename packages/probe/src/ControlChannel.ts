@@ -7,6 +7,8 @@
  *
  * - Reconnects with capped, jittered exponential backoff (reset after a connection that opened), and pings
  *   the app to notice connections that died silently.
+ * - When the app refuses the upgrade, `lastError` gives its status and error message
+ *   (`the app refused the control channel: HTTP 404: unknown agent "…": register first`).
  * - Refuses every control while controls are disabled (`--no-controls`, or the app's agent config), with a
  *   result that says why.
  * - Runs controls concurrently, at most `maxConcurrentControls` at a time; each is bounded by its own timeout
@@ -144,9 +146,22 @@ export const make = Effect.fnUntraced(function* (
       }
       socket.on("error", (error) => fail(error.message))
       socket.once("unexpected-response", (_request, response) => {
-        fail(`the app refused the control channel: HTTP ${response.statusCode}`)
-        response.resume()
-        socket.terminate()
+        // The app says why in a small JSON error (unknown agent, missing token): read it into the message.
+        const chunks: Array<Buffer> = []
+        let size = 0
+        response.on("data", (chunk: Buffer) => {
+          if (size < maxRefusalBytes) chunks.push(chunk)
+          size += chunk.length
+        })
+        const refused = () => {
+          const detail = errorMessageOf(Buffer.concat(chunks).toString("utf8"))
+          fail(
+            `the app refused the control channel: HTTP ${response.statusCode}${detail !== undefined ? `: ${detail}` : ""}`
+          )
+          socket.terminate()
+        }
+        response.once("end", refused)
+        response.once("error", refused)
       })
       socket.once("open", () => {
         if (settled) return
@@ -328,3 +343,22 @@ export const make = Effect.fnUntraced(function* (
 })
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** The most of a refused upgrade's body that is read (the app answers a small JSON error). */
+const maxRefusalBytes = 64 * 1024
+
+/** The `error.message` (or a string `error`) of the app's JSON error body. */
+const errorMessageOf = (text: string): string | undefined => {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body !== "object" || body === null || !("error" in body)) return undefined
+    const error: unknown = body.error
+    if (typeof error === "string") return error
+    if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+      return error.message
+    }
+  } catch {
+    // not JSON
+  }
+  return undefined
+}

@@ -1,4 +1,4 @@
-import { type ControlProtocol, Plugin, PluginRegistry } from "@orchestrator/core"
+import { App, type ControlProtocol, Plugin, PluginRegistry } from "@orchestrator/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as ControlChannel from "../src/ControlChannel.js"
@@ -182,6 +182,41 @@ describe("ControlChannel (against a local WebSocket server)", () => {
       expect(probe.stats().lastError).toBe("the app refused the control channel: HTTP 404")
       delete app.refuse.status
       yield* waitFor("a connection", () => app.connections.length === 1)
+    })
+  )
+
+  it.live("reports the code and reason when the app closes the channel, and connects again", () =>
+    Effect.gen(function* () {
+      const app = yield* appSocket()
+      const probe = yield* channel(app.url)
+      yield* waitFor("a connection", () => probe.stats().connects === 1)
+      app.connections[0]!.socket.close(4000, "replaced by a newer connection")
+      yield* waitFor("the close", () => probe.stats().lastError !== undefined)
+      expect(probe.stats().lastError).toBe("control channel closed (4000: replaced by a newer connection)")
+      yield* waitFor("a second connection", () => probe.stats().connects === 2)
+    })
+  )
+
+  it.live("says why the real app refuses: a wrong token (401), an unregistered agent (404), no app at all", () =>
+    Effect.gen(function* () {
+      const app = yield* Effect.acquireRelease(
+        Effect.promise(() => App.createApp({ port: 0, token: "right-token-123" })),
+        (app) => Effect.promise(() => app.close())
+      )
+      const wrongToken = yield* channel(app.url, undefined, "wrong-token-456")
+      const unknownAgent = yield* channel(app.url, undefined, "right-token-123")
+      const noApp = yield* channel("http://127.0.0.1:1", undefined, "right-token-123")
+      yield* waitFor("the refusals", () =>
+        [wrongToken, unknownAgent, noApp].every((probe) => probe.stats().lastError !== undefined)
+      )
+      expect(wrongToken.stats().lastError).toBe(
+        "the app refused the control channel: HTTP 401: this app requires a token or a session cookie"
+      )
+      expect(unknownAgent.stats().lastError).toBe(
+        'the app refused the control channel: HTTP 404: unknown agent "agent 1": register first'
+      )
+      expect(noApp.stats().lastError).toBe("connect ECONNREFUSED 127.0.0.1:1")
+      expect(wrongToken.stats().connected).toBe(false)
     })
   )
 
