@@ -1,0 +1,387 @@
+/**
+ * The Docker containerizer: runs each task as a container with cgroup limits (CPU shares and quota, memory,
+ * pids) through Docker's host config, publishes its ports, labels it with its task and framework, streams its
+ * state from Docker events and finds its containers again after an agent restart.
+ *
+ * @since 0.1.0
+ */
+import { DockerClient, type DockerError } from "@orchestrator/core/docker"
+import type Dockerode from "dockerode"
+import { Context, Effect, Layer, PubSub, Queue, Schedule, Stream } from "effect"
+import { ContainerizerError, NotFound } from "../ClusterError.js"
+import * as Resources from "../Resources.js"
+import type { TaskSpec, TaskStatus } from "../Task.js"
+import * as Labels from "./Labels.js"
+
+/**
+ * Options for {@link DockerContainerizer.layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContainerizerOptions {
+  /** The agent whose containers these are (a label on each). */
+  readonly agentId: string
+  /** Pids limit for tasks that set none (default 1,024). */
+  readonly defaultPidsLimit?: number
+  /** How long `kill` waits for the container to stop after SIGTERM before SIGKILL; default 0 (SIGKILL at once). */
+  readonly killGraceSeconds?: number
+}
+
+/**
+ * Runs tasks as Docker containers.
+ *
+ * **When to use**: the agent uses it; use it directly to run tasks on one machine without a master.
+ *
+ * **Gotchas**: a task's `resources.mem` is in MB (Docker needs at least 6 MB); `cpus` sets both CPU shares
+ * (`cpus x 1024`) and a CFS quota (`cpus x 100 ms` per 100 ms period), a hard cap. Containers stay after they
+ * exit (their exit code is kept) until `remove`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class DockerContainerizer extends Context.Service<
+  DockerContainerizer,
+  {
+    readonly agentId: string
+    /** Creates and starts the task's container; resolves with `running` (or `failed` if Docker refused it). */
+    readonly launch: (frameworkId: string, spec: TaskSpec) => Effect.Effect<TaskStatus>
+    /** Stops the task's container; its state becomes `killed`. */
+    readonly kill: (taskId: string) => Effect.Effect<void, ContainerizerError | NotFound>
+    /** Removes the task's container (after it ended). A missing container is not an error. */
+    readonly remove: (taskId: string) => Effect.Effect<void, ContainerizerError>
+    /** The current status of every container this agent launched (running or exited), read from Docker. */
+    readonly recover: Effect.Effect<ReadonlyArray<TaskStatus>, ContainerizerError>
+    /** Status changes seen in Docker events (`running` on start, a terminal state on exit). */
+    readonly updates: Stream.Stream<TaskStatus>
+  }
+>()("@orchestrator/scheduler/cluster/DockerContainerizer") {
+  /**
+   * The containerizer over the shared Docker client; it follows Docker events while the layer is alive.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layer = (options: ContainerizerOptions): Layer.Layer<DockerContainerizer, never, DockerClient> =>
+    Layer.effect(DockerContainerizer, make(options))
+}
+
+/**
+ * The Docker container name of a task.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const containerName = (agentId: string, taskId: string): string => `orch-${agentId}-${taskId}`
+
+interface DockerEvent {
+  readonly Action?: string
+  readonly status?: string
+  readonly id?: string
+  readonly time?: number
+  readonly timeNano?: number
+  readonly Actor?: { readonly ID?: string; readonly Attributes?: Record<string, string> }
+}
+
+/**
+ * The Docker host config for a task's resources: CPU shares and CFS quota from `cpus`, memory (no swap) from
+ * `mem`, a pids limit, and host port bindings.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const hostConfigFor = (
+  spec: TaskSpec,
+  hostPorts: ReadonlyArray<number>,
+  containerPorts: ReadonlyArray<number>,
+  defaultPidsLimit: number
+): Dockerode.HostConfig => {
+  const cpus = spec.resources.cpus ?? 0
+  const memBytes = Math.round((spec.resources.mem ?? 0) * 1024 * 1024)
+  const bindings: Record<string, Array<{ HostPort: string }>> = {}
+  containerPorts.forEach((port, i) => {
+    bindings[`${port}/tcp`] = [{ HostPort: String(hostPorts[i]) }]
+  })
+  return {
+    ...(cpus > 0
+      ? {
+          CpuShares: Math.max(2, Math.round(cpus * 1024)),
+          CpuPeriod: 100_000,
+          CpuQuota: Math.max(1_000, Math.round(cpus * 100_000))
+        }
+      : {}),
+    ...(memBytes > 0 ? { Memory: memBytes, MemorySwap: memBytes } : {}),
+    PidsLimit: spec.pidsLimit ?? defaultPidsLimit,
+    PortBindings: bindings
+  }
+}
+
+/**
+ * Builds the service and starts following Docker events (scoped).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fn("DockerContainerizer.make")(function* (options: ContainerizerOptions) {
+  const docker = yield* DockerClient
+  const { agentId } = options
+  const defaultPidsLimit = options.defaultPidsLimit ?? 1_024
+  const killGraceSeconds = options.killGraceSeconds ?? 0
+  const agentLabel = `${Labels.Label.agentId}=${agentId}`
+  const killed = new Set<string>()
+  const updates = yield* PubSub.unbounded<TaskStatus>()
+
+  const fail = (taskId: string, operation: string) => (error: DockerError) =>
+    new ContainerizerError({ taskId, operation, reason: error.message })
+
+  const statusFrom = (
+    labels: Labels.TaskLabels,
+    state: TaskStatus["state"],
+    extra: Partial<Pick<TaskStatus, "message" | "exitCode" | "containerId">>
+  ): TaskStatus => ({
+    taskId: labels.taskId,
+    frameworkId: labels.frameworkId,
+    agentId: labels.agentId,
+    state,
+    resources: labels.resources,
+    ...(labels.hostPorts.length > 0 ? { hostPorts: labels.hostPorts } : {}),
+    ...extra,
+    updatedAt: Date.now()
+  })
+
+  const exitedState = (
+    taskId: string,
+    exitCode: number,
+    oomKilled: boolean
+  ): { readonly state: TaskStatus["state"]; readonly message: string } =>
+    killed.has(taskId)
+      ? { state: "killed", message: "killed on request" }
+      : exitCode === 0
+        ? { state: "finished", message: "exited with code 0" }
+        : { state: "failed", message: oomKilled ? "killed: out of memory" : `exited with code ${exitCode}` }
+
+  const launch = Effect.fn("DockerContainerizer.launch")(function* (frameworkId: string, spec: TaskSpec) {
+    const hostPorts = Resources.portList(spec.resources)
+    const containerPorts = spec.containerPorts ?? hostPorts
+    const labels: Labels.TaskLabels = {
+      agentId,
+      taskId: spec.taskId,
+      frameworkId,
+      resources: spec.resources,
+      hostPorts: hostPorts.slice(0, containerPorts.length)
+    }
+    const name = containerName(agentId, spec.taskId)
+    const created = yield* docker
+      .use("createContainer", (d, signal) =>
+        d.createContainer({
+          name,
+          Image: spec.image,
+          ...(spec.command === undefined ? {} : { Cmd: [...spec.command] }),
+          Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+          Labels: { ...spec.labels, ...Labels.encode(labels) },
+          ExposedPorts: Object.fromEntries(containerPorts.map((port) => [`${port}/tcp`, {}])),
+          HostConfig: hostConfigFor(spec, hostPorts, containerPorts, defaultPidsLimit),
+          abortSignal: signal
+        })
+      )
+      .pipe(Effect.mapError(fail(spec.taskId, "create")), Effect.result)
+    if (created._tag === "Failure") {
+      return statusFrom(labels, "failed", { message: created.failure.message })
+    }
+    const containerId = created.success.id
+    const started = yield* docker
+      .use("startContainer", (d, signal) => d.getContainer(containerId).start({ abortSignal: signal }))
+      .pipe(Effect.mapError(fail(spec.taskId, "start")), Effect.result)
+    if (started._tag === "Failure") {
+      return statusFrom(labels, "failed", { message: started.failure.message, containerId })
+    }
+    return statusFrom(labels, "running", { containerId })
+  })
+
+  const findContainer = (taskId: string) =>
+    docker
+      .use("listContainers", (d, signal) =>
+        d.listContainers({
+          all: true,
+          filters: { label: [agentLabel, `${Labels.Label.taskId}=${taskId}`] },
+          abortSignal: signal
+        })
+      )
+      .pipe(Effect.mapError(fail(taskId, "list")))
+
+  const kill = Effect.fn("DockerContainerizer.kill")(function* (taskId: string) {
+    const containers = yield* findContainer(taskId)
+    const container = containers[0]
+    if (container === undefined) return yield* new NotFound({ kind: "task", id: taskId })
+    if (container.State !== "running" && container.State !== "created") return
+    killed.add(taskId)
+    yield* docker
+      .use("stopContainer", (d, signal) =>
+        killGraceSeconds > 0
+          ? d.getContainer(container.Id).stop({ t: killGraceSeconds, abortSignal: signal })
+          : d.getContainer(container.Id).kill({ abortSignal: signal })
+      )
+      .pipe(
+        Effect.catchIf(
+          (error) => error.statusCode === 304 || error.statusCode === 409,
+          () => Effect.void
+        ),
+        Effect.mapError(fail(taskId, "kill"))
+      )
+    if (container.State === "created") {
+      yield* PubSub.publish(
+        updates,
+        statusFrom(labelsOf(container.Labels, taskId), "killed", { message: "killed before it started" })
+      )
+    }
+  })
+
+  const labelsOf = (labels: Record<string, string> | undefined, taskId: string): Labels.TaskLabels =>
+    Labels.decode(labels) ?? { agentId, taskId, frameworkId: "unknown", resources: {}, hostPorts: [] }
+
+  const remove = Effect.fn("DockerContainerizer.remove")(function* (taskId: string) {
+    const containers = yield* findContainer(taskId)
+    yield* Effect.forEach(
+      containers,
+      (container) =>
+        docker
+          .use("removeContainer", (d, signal) =>
+            d.getContainer(container.Id).remove({ force: true, abortSignal: signal })
+          )
+          .pipe(
+            Effect.catchIf(
+              (error) => error.statusCode === 404 || error.statusCode === 409,
+              () => Effect.void
+            ),
+            Effect.mapError(fail(taskId, "remove"))
+          ),
+      { discard: true }
+    )
+    killed.delete(taskId)
+  })
+
+  const recover = Effect.gen(function* () {
+    const containers = yield* docker
+      .use("listContainers", (d, signal) =>
+        d.listContainers({ all: true, filters: { label: [agentLabel] }, abortSignal: signal })
+      )
+      .pipe(Effect.mapError(fail("*", "list")))
+    return yield* Effect.forEach(
+      containers,
+      (container) => {
+        const labels = Labels.decode(container.Labels)
+        if (labels === undefined) return Effect.succeed([])
+        if (container.State === "running") {
+          return Effect.succeed([statusFrom(labels, "running", { containerId: container.Id, message: "re-attached" })])
+        }
+        if (container.State === "created") {
+          return Effect.succeed([
+            statusFrom(labels, "failed", { containerId: container.Id, message: "created but never started" })
+          ])
+        }
+        return docker
+          .use("inspectContainer", (d, signal) => d.getContainer(container.Id).inspect({ abortSignal: signal }))
+          .pipe(
+            Effect.map((info) => {
+              const exitCode = info.State.ExitCode
+              return [
+                statusFrom(labels, exitedState(labels.taskId, exitCode, info.State.OOMKilled).state, {
+                  containerId: container.Id,
+                  exitCode,
+                  message: exitedState(labels.taskId, exitCode, info.State.OOMKilled).message
+                })
+              ]
+            }),
+            Effect.catchIf(
+              (error) => error.statusCode === 404,
+              () => Effect.succeed([])
+            ),
+            Effect.mapError(fail(labels.taskId, "inspect"))
+          )
+      },
+      { concurrency: 8 }
+    ).pipe(Effect.map((lists) => lists.flat()))
+  }).pipe(Effect.withSpan("DockerContainerizer.recover"))
+
+  const onEvent = (event: DockerEvent): Effect.Effect<void> => {
+    const action = event.Action ?? event.status
+    const labels = Labels.decode(event.Actor?.Attributes)
+    const containerId = event.Actor?.ID ?? event.id
+    if (labels === undefined || containerId === undefined) return Effect.void
+    if (action === "start") {
+      return PubSub.publish(updates, statusFrom(labels, "running", { containerId })).pipe(Effect.asVoid)
+    }
+    if (action === "die") {
+      const exitCode = Number(event.Actor?.Attributes?.exitCode ?? "-1")
+      return docker
+        .use("inspectContainer", (d, signal) => d.getContainer(containerId).inspect({ abortSignal: signal }))
+        .pipe(
+          Effect.map((info) => info.State.OOMKilled),
+          Effect.orElseSucceed(() => false),
+          Effect.flatMap((oom) => {
+            const { state, message } = exitedState(labels.taskId, exitCode, oom)
+            return PubSub.publish(updates, statusFrom(labels, state, { containerId, exitCode, message }))
+          }),
+          Effect.asVoid
+        )
+    }
+    return Effect.void
+  }
+
+  let since = Math.floor(Date.now() / 1000)
+  const events = Stream.callback<DockerEvent, ContainerizerError>((queue) =>
+    Effect.acquireRelease(
+      docker
+        // no abort signal: it would end the event stream as soon as the call returns it
+        .use("getEvents", (d) =>
+          d.getEvents({ since, filters: { type: ["container"], event: ["start", "die"], label: [agentLabel] } })
+        )
+        .pipe(
+          Effect.mapError(fail("*", "events")),
+          Effect.tap((stream) =>
+            Effect.sync(() => {
+              let buffer = ""
+              stream.on("data", (chunk: Buffer | string) => {
+                buffer += chunk.toString()
+                let newline = buffer.indexOf("\n")
+                while (newline >= 0) {
+                  const line = buffer.slice(0, newline).trim()
+                  buffer = buffer.slice(newline + 1)
+                  if (line !== "") {
+                    try {
+                      const event = JSON.parse(line) as DockerEvent
+                      if (event.time !== undefined) since = event.time
+                      Queue.offerUnsafe(queue, event)
+                    } catch {
+                      // a line that is not JSON is not an event
+                    }
+                  }
+                  newline = buffer.indexOf("\n")
+                }
+              })
+              stream.on("end", () => Queue.endUnsafe(queue))
+              stream.on("error", () => Queue.endUnsafe(queue))
+            })
+          )
+        ),
+      (stream) => Effect.sync(() => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.())
+    )
+  )
+
+  // the event stream ends when dockerd restarts: follow it again from the last event seen
+  yield* events.pipe(
+    Stream.runForEach(onEvent),
+    Effect.catch((error) => Effect.logWarning("Docker events failed", error)),
+    Effect.repeat(Schedule.spaced("1 second")),
+    Effect.forkScoped
+  )
+
+  return DockerContainerizer.of({
+    agentId,
+    launch,
+    kill,
+    remove,
+    recover,
+    updates: Stream.fromPubSub(updates)
+  })
+})

@@ -1,0 +1,239 @@
+/**
+ * A small JSON HTTP server for the master's and the agent's REST APIs: routes with `:param` segments, bodies
+ * read (1 MB at most) and parsed, typed request errors turned into 4xx answers with a JSON body that names
+ * the problem, and the listener closed with its scope.
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Cause, Effect, Exit, Fiber, Schema } from "effect"
+import { InvalidRequest, type RequestError, statusOf } from "../ClusterError.js"
+
+/**
+ * A parsed request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly method: string
+  readonly path: string
+  readonly params: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  /** The parsed JSON body, `undefined` when there is none. */
+  readonly body: unknown
+}
+
+/**
+ * An answer: JSON unless `contentType` says otherwise (then `body` is sent as text).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Response {
+  readonly status: number
+  readonly body: unknown
+  readonly contentType?: string
+}
+
+/**
+ * A route: `pattern` like `/api/v1/tasks/:taskId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route {
+  readonly method: string
+  readonly pattern: string
+  readonly handle: (request: Request) => Effect.Effect<Response, RequestError>
+}
+
+/**
+ * A route answering 200 with what `handle` returns as JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const route = (
+  method: string,
+  pattern: string,
+  handle: (request: Request) => Effect.Effect<unknown, RequestError>
+): Route => ({
+  method,
+  pattern,
+  handle: (request) => Effect.map(handle(request), (body) => ({ status: 200, body }))
+})
+
+/**
+ * The server could not listen.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", {
+  host: Schema.String,
+  port: Schema.Int,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot listen on ${this.host}:${this.port}: ${this.reason}`
+  }
+}
+
+const maxBodyBytes = 1024 * 1024
+
+const matchRoute = (
+  routes: ReadonlyArray<Route>,
+  method: string,
+  path: string
+): { readonly route: Route; readonly params: Record<string, string> } | "method" | undefined => {
+  const parts = path.split("/").filter((p) => p !== "")
+  let pathMatched = false
+  for (const candidate of routes) {
+    const pattern = candidate.pattern.split("/").filter((p) => p !== "")
+    if (pattern.length !== parts.length) continue
+    const params: Record<string, string> = {}
+    const ok = pattern.every((segment, i) => {
+      if (segment.startsWith(":")) {
+        params[segment.slice(1)] = decodeURIComponent(parts[i]!)
+        return true
+      }
+      return segment === parts[i]
+    })
+    if (!ok) continue
+    pathMatched = true
+    if (candidate.method === method) return { route: candidate, params }
+  }
+  return pathMatched ? "method" : undefined
+}
+
+const readBody = (req: IncomingMessage): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBodyBytes) {
+        reject(new InvalidRequest({ field: "body", reason: `larger than ${maxBodyBytes} bytes` }))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("error", reject)
+    req.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8")
+      if (text.trim() === "") return resolve(undefined)
+      try {
+        resolve(JSON.parse(text))
+      } catch (cause) {
+        reject(new InvalidRequest({ field: "body", reason: `not JSON: ${(cause as Error).message}` }))
+      }
+    })
+  })
+
+/**
+ * The JSON body of an error answer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const errorBody = (error: RequestError): Record<string, unknown> => ({
+  error: error._tag,
+  message: error.message,
+  ...(error._tag === "NotLeader" && error.leader !== undefined ? { leader: error.leader } : {})
+})
+
+const send = (res: ServerResponse, response: Response): void => {
+  const text = response.contentType === undefined ? JSON.stringify(response.body ?? null) : String(response.body ?? "")
+  res.writeHead(response.status, {
+    "content-type": response.contentType ?? "application/json",
+    "content-length": Buffer.byteLength(text)
+  })
+  res.end(text)
+}
+
+/**
+ * Serves `routes` on `host:port` (port 0: a free one) until the scope closes; returns the bound port.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const serve = Effect.fn("HttpServer.serve")(function* (options: {
+  readonly host: string
+  readonly port: number
+  readonly routes: ReadonlyArray<Route>
+}) {
+  // handlers run as fibers of their own (long polls among them): interrupted when the server closes
+  const inFlight = new Set<Fiber.Fiber<Response, RequestError>>()
+  const run = (effect: Effect.Effect<Response, RequestError>): Promise<Exit.Exit<Response, RequestError>> => {
+    const fiber = Effect.runFork(effect)
+    inFlight.add(fiber)
+    return Effect.runPromise(Fiber.await(fiber)).finally(() => inFlight.delete(fiber))
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://localhost")
+    const method = req.method ?? "GET"
+    const matched = matchRoute(options.routes, method, url.pathname)
+    if (matched === undefined || matched === "method") {
+      req.resume()
+      const status = matched === undefined ? 404 : 405
+      send(res, {
+        status,
+        body: {
+          error: matched === undefined ? "NotFound" : "MethodNotAllowed",
+          message: matched === undefined ? `no route ${url.pathname}` : `${method} not allowed on ${url.pathname}`
+        }
+      })
+      return
+    }
+    let body: unknown
+    try {
+      body = await readBody(req)
+    } catch (error) {
+      if (error instanceof InvalidRequest) send(res, { status: 400, body: errorBody(error) })
+      else res.destroy()
+      return
+    }
+    const exit = await run(
+      matched.route.handle({ method, path: url.pathname, params: matched.params, query: url.searchParams, body })
+    )
+    if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
+      res.destroy()
+      return
+    }
+    if (Exit.isSuccess(exit)) return send(res, exit.value)
+    const failure = Cause.findErrorOption(exit.cause)
+    if (failure._tag === "Some") return send(res, { status: statusOf(failure.value), body: errorBody(failure.value) })
+    send(res, { status: 500, body: { error: "InternalError", message: Cause.pretty(exit.cause) } })
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((cause) => {
+      if (!res.headersSent) send(res, { status: 500, body: { error: "InternalError", message: String(cause) } })
+    })
+  })
+  server.keepAliveTimeout = 30_000
+  const port = yield* Effect.acquireRelease(
+    Effect.callback<number, ListenError>((resume) => {
+      server.once("error", (cause) =>
+        resume(Effect.fail(new ListenError({ host: options.host, port: options.port, reason: cause.message })))
+      )
+      server.listen(options.port, options.host, () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+    }),
+    () =>
+      Effect.gen(function* () {
+        yield* Effect.forEach([...inFlight], (fiber) => Fiber.interrupt(fiber), {
+          concurrency: "unbounded",
+          discard: true
+        })
+        yield* Effect.callback<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+      })
+  )
+  return { port }
+})
