@@ -22,7 +22,7 @@ import {
   Stream,
   SubscriptionRef
 } from "effect"
-import type { AllocatorOptions } from "../../allocator/DrfAllocator.js"
+import type { AllocatorOptions } from "../../allocator/index.js"
 import { NotFound, NotLeader, type RequestError, Unavailable } from "../ClusterError.js"
 import * as LeaderDetector from "../election/LeaderDetector.js"
 import * as LeaderElection from "../election/LeaderElection.js"

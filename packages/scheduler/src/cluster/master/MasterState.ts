@@ -6,15 +6,15 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
-import type { AllocatorError } from "../../allocator/AllocatorError.js"
+import type { AllocatorError } from "../../allocator/index.js"
 import {
   type Allocation,
   type AllocatorOptions,
   DrfAllocator,
   type Quota,
   type RefuseFilter
-} from "../../allocator/DrfAllocator.js"
-import type * as AllocResources from "../../allocator/Resources.js"
+} from "../../allocator/index.js"
+import type { Resources as AllocResources } from "../../allocator/index.js"
 import { Conflict, InvalidRequest, NotFound, type RequestError } from "../ClusterError.js"
 import type {
   AgentRegistration,

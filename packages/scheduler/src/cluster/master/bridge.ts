@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
-import * as AllocResources from "../../allocator/Resources.js"
+import { Resources as AllocResources } from "../../allocator/index.js"
 import { InvalidRequest } from "../ClusterError.js"
 import * as Resources from "../Resources.js"
 
