@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config"
 
 /** One test project per workspace package that has tests. */
 const packages = readdirSync("packages").filter((name) => existsSync(`packages/${name}/test`))
+/** And one per example host that has tests (examples/plugins). */
+const examples = readdirSync("examples").filter((name) => existsSync(`examples/${name}/test`))
 
 export default defineConfig({
   resolve: { conditions: ["source"] },
@@ -21,9 +23,15 @@ export default defineConfig({
       reporter: ["text-summary", "json-summary", "json"],
       reportsDirectory: "coverage"
     },
-    projects: packages.map((name) => ({
-      extends: true,
-      test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] }
-    }))
+    projects: [
+      ...packages.map((name) => ({
+        extends: true,
+        test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] }
+      })),
+      ...examples.map((name) => ({
+        extends: true,
+        test: { name: `example-${name}`, root: `examples/${name}`, include: ["test/**/*.test.ts"] }
+      }))
+    ]
   }
 })

@@ -5,8 +5,10 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { AppServer, AppServerConfig } from "@orchestrator/core"
+import { HostPlugins } from "@orchestrator/plugins"
 import { Effect, Layer } from "effect"
 import { embeddedProbe, uiAssets } from "./optional.js"
+import { appPlugins } from "./plugins.js"
 
 const usage = `Usage: orchestrator-app [flags]
 
@@ -22,33 +24,38 @@ const usage = `Usage: orchestrator-app [flags]
   --ui-assets <dir>             serve the web UI from this folder (default: @orchestrator/ui)
   --no-probe                    do not embed a probe of this host
   --no-ui                       do not serve the web UI
-  --help                        show this help
+${HostPlugins.usage}  --help                        show this help
 `
 
+const fail = (message: string): never => {
+  process.stderr.write(`orchestrator-app: ${message}\n\n${usage}`)
+  process.exit(2)
+}
+
 const main = async () => {
-  const parsed = AppServerConfig.fromArgs(process.argv.slice(2), process.env)
-  if (parsed instanceof AppServerConfig.ConfigError) {
-    process.stderr.write(`orchestrator-app: ${parsed.message}\n\n${usage}`)
-    process.exit(2)
-  }
+  const flags = HostPlugins.extractFlags(process.argv.slice(2))
+  if (flags instanceof HostPlugins.FlagError) return fail(flags.message)
+  const parsed = AppServerConfig.fromArgs(flags.rest, process.env)
+  if (parsed instanceof AppServerConfig.ConfigError) return fail(parsed.message)
   const rest = new Set(parsed.rest)
   if (rest.has("--help") || rest.has("-h")) {
     process.stdout.write(usage)
     return
   }
   const unknown = [...rest].filter((flag) => !["--no-probe", "--no-ui"].includes(flag))
-  if (unknown.length > 0) {
-    process.stderr.write(`orchestrator-app: unknown flag ${unknown[0]}\n\n${usage}`)
-    process.exit(2)
-  }
+  if (unknown.length > 0) return fail(`unknown flag ${unknown[0]}`)
+  // A bad plugin or option stops the app before it listens, naming the plugin and the option.
+  const setup = await HostPlugins.loadPromise(flags).catch((error: { readonly message: string }) => fail(error.message))
   const config = { ...parsed.config }
   if (!rest.has("--no-ui") && config.uiAssetsDir === undefined) {
     const assets = await uiAssets()
     if (assets !== undefined) config.uiAssetsDir = assets
   }
   const server = AppServer.AppServer.layerAll(config)
-  const probe = rest.has("--no-probe") ? Layer.empty : await embeddedProbe(config)
-  const program = Layer.launch(Layer.mergeAll(server, probe.pipe(Layer.provide(server))))
+  const probe = rest.has("--no-probe") ? Layer.empty : await embeddedProbe(config, setup)
+  const program = Layer.launch(
+    Layer.mergeAll(server, appPlugins(setup).pipe(Layer.provide(server)), probe.pipe(Layer.provide(server)))
+  )
   NodeRuntime.runMain(program.pipe(Effect.tapCause((cause) => Effect.logError("app stopped", cause))))
 }
 

@@ -18,6 +18,7 @@
 import { Cause, Clock, Context, Effect, Exit, Layer, Schema, type Scope } from "effect"
 import type { ControlRequest } from "./ControlProtocol.js"
 import { Engine } from "./internal/plugins/engine.js"
+import { decodeOptions, normalize } from "./internal/plugins/normalize.js"
 import type { MergedReport } from "./MergedReport.js"
 import type { ControlDescription, Panel } from "./NodeDetails.js"
 import type {
@@ -267,6 +268,18 @@ export const make = (options: PluginRegistryOptions = {}): Effect.Effect<PluginR
   Effect.map(Clock.clockWith(Effect.succeed), (clock) =>
     serviceOf(makeEngine(options, () => clock.currentTimeMillisUnsafe()))
   )
+
+/**
+ * Checks a plugin and the options it would be registered with, without registering it: the same checks as
+ * `register` (shape of its API version, supported `apiVersion`, options against its options Schema) except
+ * name conflicts. Succeeds with the decoded options. Loaders use it to reject a bad plugin or option before
+ * a host starts.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const check = (plugin: unknown, options?: unknown): Effect.Effect<unknown, PluginError> =>
+  Effect.flatMap(normalize(plugin), (normalized) => decodeOptions(normalized, options))
 
 /**
  * The plugin registry service.

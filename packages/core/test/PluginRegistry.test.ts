@@ -1230,3 +1230,26 @@ describe("PluginHost", () => {
     )
   })
 })
+
+describe("PluginRegistry.check", () => {
+  it.effect("checks a plugin and its options without registering it", () =>
+    Effect.gen(function* () {
+      const plugin = definePlugin({
+        name: "checked",
+        version: "1.0.0",
+        apiVersion: 1,
+        options: Schema.Struct({ port: Schema.Int })
+      })
+      expect(yield* PluginRegistry.check(plugin, { port: 1 })).toEqual({ port: 1 })
+      const bad = yield* Effect.flip(PluginRegistry.check(plugin, { port: "x" }))
+      expect(bad).toMatchObject({ _tag: "PluginOptionsError", plugin: "checked", path: "port" })
+      const version = yield* Effect.flip(PluginRegistry.check({ name: "v9", version: "1", apiVersion: 9 }))
+      expect(version._tag).toBe("PluginVersionError")
+      // Nothing was registered: the same plugin registers afterwards.
+      const registry = yield* PluginRegistry.make()
+      yield* registry.register(plugin, { port: 2 })
+      yield* registry.register({ ...plugin, name: "checked-2" }, { port: 2 })
+      expect(registry.plugins().map((info) => info.name)).toEqual(["checked", "checked-2"])
+    })
+  )
+})

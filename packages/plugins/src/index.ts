@@ -1,7 +1,9 @@
 /**
- * @orchestrator/plugins: what a plugin author needs, in one import. For now it re-exports the plugin
- * contract that lives in `@orchestrator/core` (so that core's built-in collectors and views use it without
- * a dependency cycle) together with the report helpers plugins build nodes with.
+ * @orchestrator/plugins: what a plugin author and a host need, in one import: the plugin contract that
+ * lives in `@orchestrator/core` (so that core's built-in collectors and views use it without a dependency
+ * cycle) with the report helpers plugins build nodes with; loading plugins by name or path and from config
+ * files (`PluginLoader`, `ConfigFile`); and the bridge that runs Weave Scope plugins (`ScopeBridge`...). The
+ * testing kit is `@orchestrator/plugins/testing`.
  *
  * ```ts
  * import { definePlugin, Report } from "@orchestrator/plugins"
@@ -24,6 +26,16 @@
  * @since 0.1.0
  */
 import { Plugin } from "@orchestrator/core"
+
+export * as ConfigFile from "./ConfigFile.js"
+export { defineConfig, loadConfig } from "./ConfigFile.js"
+export * as HostPlugins from "./HostPlugins.js"
+export * as PluginFactory from "./PluginFactory.js"
+export { definePluginFactory } from "./PluginFactory.js"
+export * as PluginLoader from "./PluginLoader.js"
+export { loadPlugins } from "./PluginLoader.js"
+export * as ProcessPlugin from "./process/ProcessPlugin.js"
+export * from "./scope/index.js"
 
 export {
   /**

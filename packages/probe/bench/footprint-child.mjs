@@ -1,8 +1,10 @@
-// Runs the bundled probe CLI in this process and, when it exits, prints what this process used, measured by
-// Node itself (process.cpuUsage / process.resourceUsage / process.memoryUsage).
-import { fileURLToPath } from "node:url"
+// Runs the bundled probe CLI (the path in the first argument, the probe's flags after it) in this process and,
+// when it exits, prints what this process used, measured by Node itself (process.cpuUsage / resourceUsage /
+// memoryUsage).
+import { pathToFileURL } from "node:url"
 
-const main = fileURLToPath(new URL("../../../examples/probe/dist/main.js", import.meta.url))
+const main = process.argv[2]
+process.argv.splice(2, 1)
 const started = process.hrtime.bigint()
 process.on("exit", () => {
   const cpu = process.cpuUsage()
@@ -12,4 +14,4 @@ process.on("exit", () => {
     `FOOTPRINT ${JSON.stringify({ userUs: cpu.user, systemUs: cpu.system, maxRssKb: usage.maxRSS, rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, wallMs })}\n`
   )
 })
-await import(main)
+await import(pathToFileURL(main).href)

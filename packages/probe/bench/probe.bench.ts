@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url"
 import { App } from "@orchestrator/core"
 import { benchLine, fmt, median, type Row, table, verdict } from "../../core/bench/app/Stats.js"
 import { walkAllFds } from "./probe/NaiveWalk.js"
-import { sampler } from "./probe/Sampler.js"
+import { largestMappings, sampler } from "./probe/Sampler.js"
 import * as Workload from "./probe/Workload.js"
 
 const arg = (name: string, fallback: string): string => {
@@ -89,6 +89,7 @@ try {
   log(`probe running for ${seconds} s at ${interval} (${workload.processes()} processes on the host)`)
   await new Promise((resolve) => setTimeout(resolve, seconds * 1_000))
   clearInterval(poll)
+  const mappings = largestMappings(probe.pid!)
   probeSamples.stop()
   bareSamples.stop()
   probe.kill("SIGTERM")
@@ -112,6 +113,8 @@ try {
   const peak = probeSamples.peakRssMb()
   const barePeak = bareSamples.peakRssMb()
   const steady = probeSamples.meanRssMb(warm)
+  const parts = probeSamples.peakPartsMb()
+  const bareParts = bareSamples.peakPartsMb()
   const rows: Array<Row> = [
     {
       measure: `probe CPU, steady state (${seconds - warm} s at ${interval})`,
@@ -127,7 +130,14 @@ try {
       baseline: `idle node ${fmt(barePeak, 1)} MB`,
       ratio: fmt(peak / barePeak, 2)
     },
-    { measure: "probe mean RSS after warm-up", value: `${fmt(steady, 1)} MB`, target: "—", baseline: "—", ratio: "—" }
+    { measure: "probe mean RSS after warm-up", value: `${fmt(steady, 1)} MB`, target: "—", baseline: "—", ratio: "—" },
+    {
+      measure: "  peak private (anonymous) / file-backed RSS",
+      value: `${fmt(parts.anon, 1)} / ${fmt(parts.file, 1)} MB`,
+      target: "—",
+      baseline: `idle node ${fmt(bareParts.anon, 1)} / ${fmt(bareParts.file, 1)} MB`,
+      ratio: "—"
+    }
   ]
   for (const [name, list] of [...durations].sort(([a], [b]) => a.localeCompare(b))) {
     const isNetwork = name.includes("network")
@@ -157,7 +167,17 @@ try {
       { seconds: seconds - warm, interval_s: intervalSeconds, percent_core: cpu, baseline_idle_node: bareCpu },
       "probe"
     ),
-    benchLine("rss", { peak_mb: peak, mean_mb: steady, baseline_idle_node_mb: barePeak }, "probe"),
+    benchLine(
+      "rss",
+      {
+        peak_mb: peak,
+        mean_mb: steady,
+        peak_anon_mb: parts.anon,
+        peak_file_mb: parts.file,
+        baseline_idle_node_mb: barePeak
+      },
+      "probe"
+    ),
     ...[...durations].map(([name, list]) =>
       benchLine("collector", { name, median_ms: median(list), runs: list.length }, "probe")
     ),
@@ -169,6 +189,7 @@ try {
     )
   ]
   process.stdout.write(`${output.join("\n")}\n`)
+  log(`probe's largest mappings at the end: ${mappings.map((m) => `${m.name} ${fmt(m.mb, 1)} MB`).join(", ")}`)
 } finally {
   await app.close()
   await workload.stop()

@@ -244,7 +244,13 @@ const validate = (options: ProbeOptions): Effect.Effect<ProbeConfig.ProbeConfig,
  */
 export const layerEmbedded = (options: ProbeOptions & { readonly appUrl: string }): Layer.Layer<never> =>
   Layer.effectDiscard(
-    Layer.build(Probe.layer({ probeId: `app@${options.hostname ?? os.hostname()}`, ...options }))
+    Layer.build(
+      // A registry of its own, as a standalone probe has: the app's registry (in the same layer graph) holds the
+      // app side of the plugins, and registering a plugin in both would collide.
+      Probe.layerWithRegistry({ probeId: `app@${options.hostname ?? os.hostname()}`, ...options }).pipe(
+        Layer.provideMerge(PluginRegistry.PluginRegistry.layerWith({}))
+      )
+    )
   ).pipe(Layer.orDie)
 
 const describeControls = (

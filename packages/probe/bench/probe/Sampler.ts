@@ -16,6 +16,10 @@ export interface Sample {
   readonly rssKb: number
   /** Peak RSS so far (VmHWM). */
   readonly hwmKb: number
+  /** The private part of the RSS: anonymous memory (V8 heap, malloc), RssAnon. */
+  readonly anonKb: number
+  /** The file-backed part: mostly pages of the node binary, shared with every Node process (RssFile). */
+  readonly fileKb: number
 }
 
 /** Reads one sample of `pid`, or `undefined` when it is gone. */
@@ -26,7 +30,14 @@ export const sample = (pid: number): Sample | undefined => {
     const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
     const status = readFileSync(`/proc/${pid}/status`, "utf8")
     const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
-    return { at: performance.now(), cpuMs, rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") }
+    return {
+      at: performance.now(),
+      cpuMs,
+      rssKb: kb("VmRSS"),
+      hwmKb: kb("VmHWM"),
+      anonKb: kb("RssAnon"),
+      fileKb: kb("RssFile")
+    }
   } catch {
     return undefined
   }
@@ -50,9 +61,35 @@ export const sampler = (pid: number, everyMs = 1_000) => {
       return ((last.cpuMs - first.cpuMs) / (last.at - first.at)) * 100
     },
     peakRssMb: (): number => Math.max(0, ...samples.map((s) => s.hwmKb)) / 1024,
+    /** The highest anonymous (private) and file-backed RSS sampled. */
+    peakPartsMb: (): { readonly anon: number; readonly file: number } => ({
+      anon: Math.max(0, ...samples.map((s) => s.anonKb)) / 1024,
+      file: Math.max(0, ...samples.map((s) => s.fileKb)) / 1024
+    }),
     meanRssMb: (fromIndex: number): number => {
       const window = samples.slice(fromIndex)
       return window.reduce((sum, s) => sum + s.rssKb, 0) / Math.max(1, window.length) / 1024
     }
   }
+}
+
+/** The largest mappings of `pid` by resident size (from /proc/<pid>/smaps), for a memory breakdown. */
+export const largestMappings = (
+  pid: number,
+  count = 6
+): ReadonlyArray<{ readonly name: string; readonly mb: number }> => {
+  const byName = new Map<string, number>()
+  let current = ""
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) current = line.split(/\s+/).slice(5).join(" ") || "[anonymous]"
+      else if (line.startsWith("Rss:")) byName.set(current, (byName.get(current) ?? 0) + Number(line.split(/\s+/)[1]))
+    }
+  } catch {
+    return []
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, kb]) => ({ name, mb: kb / 1024 }))
 }
