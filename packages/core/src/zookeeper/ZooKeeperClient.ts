@@ -5,9 +5,13 @@
  * @since 0.1.0
  */
 import { Context, Deferred, Effect, Layer, Option, PubSub, Schema, Stream } from "effect"
+import type { Acl, AuthInfo } from "./Acl.js"
 import { CreateModes, type DriverClient, type DriverStat, int64, load } from "./internal/driver.js"
+import { type ReadManyOptions, type ReadNode, readMany as readManyRaw, type WatchSlot } from "./internal/pipeline.js"
+import { fromDriverAcl, multiRequest, opResults, toDriverAcl } from "./internal/requests.js"
 import { SessionTracker } from "./internal/SessionTracker.js"
 import type { Session, SessionState } from "./Session.js"
+import type { Op, OpResult } from "./Op.js"
 import type { NodeData, Stat } from "./Stat.js"
 import { ErrorCode, ZooKeeperError, ZooKeeperUnavailable } from "./ZooKeeperError.js"
 
@@ -45,6 +49,25 @@ export interface ZooKeeperClientOptions {
   readonly reconnectOnExpiry?: boolean
   /** Upper bound of the random pause after every server was tried once. Default 200 ms. */
   readonly spinDelayMs?: number
+  /** Credentials presented on every session (`addauth`), e.g. `[{ scheme: "digest", auth: "user:pw" }]`. */
+  readonly auth?: ReadonlyArray<AuthInfo>
+}
+
+/**
+ * A read that left a one-shot watch: `changed` completes when the server reports a change of what was read,
+ * or when the session is replaced (watches of an expired session are lost, so read again).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Watched<A> {
+  readonly value: A
+  readonly changed: Effect.Effect<void>
+  /**
+   * Calls `listener` once, when `changed` completes (at once if it already has). For code that keeps very
+   * many watches (one per znode) without a fiber per watch.
+   */
+  readonly onChange: (listener: () => void) => void
 }
 
 /**
@@ -93,8 +116,41 @@ export class ZooKeeperClient extends Context.Service<
     readonly create: (
       path: string,
       data?: Uint8Array | string,
-      options?: { readonly mode?: CreateMode }
+      options?: { readonly mode?: CreateMode; readonly acl?: Acl }
     ) => Effect.Effect<string, ZooKeeperError>
+    /** The node's ACL and stat. */
+    readonly getACL: (path: string) => Effect.Effect<{ readonly acl: Acl; readonly stat: Stat }, ZooKeeperError>
+    /** Replaces the node's ACL if the ACL version `version` matches (`-1`, the default, matches any). */
+    readonly setACL: (path: string, acl: Acl, version?: number) => Effect.Effect<Stat, ZooKeeperError>
+    /**
+     * Applies the operations atomically, in order (one transaction, one round trip). On failure the error's
+     * `path` names the first operation that failed and `reason` its index. Keep the total under the
+     * server's `jute.maxbuffer` (see `Op.wireSize`).
+     */
+    readonly multi: (ops: ReadonlyArray<Op>) => Effect.Effect<ReadonlyArray<OpResult>, ZooKeeperError>
+    /**
+     * Reads many nodes at once (data, stat, ACL, child names), pipelined on the connection with up to
+     * `inFlight` requests outstanding and no fiber per request: the way to read large trees. A missing node
+     * reads as `undefined`; the first other failure fails the whole call (reads are safe to retry).
+     */
+    readonly readMany: (
+      paths: ReadonlyArray<string>,
+      options?: ReadManyOptions
+    ) => Effect.Effect<ReadonlyArray<ReadNode | undefined>, ZooKeeperError>
+    /** Presents credentials now and on every later session (`addauth`). */
+    readonly addAuth: (info: AuthInfo) => Effect.Effect<void>
+    /**
+     * Reads the node and leaves a watch on it: `value` is `None` when it does not exist (then the watch
+     * fires when it is created). One read, one watch: call again after `changed` to keep watching.
+     */
+    readonly getDataWatched: (path: string) => Effect.Effect<Watched<Option.Option<NodeData>>, ZooKeeperError>
+    /**
+     * Reads the child names (sorted) and leaves a child watch; `None` when the node does not exist (then an
+     * existence watch fires when it is created).
+     */
+    readonly getChildrenWatched: (
+      path: string
+    ) => Effect.Effect<Watched<Option.Option<ReadonlyArray<string>>>, ZooKeeperError>
     /** Sets the data if `version` matches (`-1`, the default, matches any) and returns the new stat. */
     readonly setData: (path: string, data: Uint8Array | string, version?: number) => Effect.Effect<Stat, ZooKeeperError>
     /** Deletes a node without children if `version` matches (`-1`, the default, matches any). */
@@ -152,10 +208,10 @@ const toStat = (raw: DriverStat): Stat => ({
 const toBuffer = (data: Uint8Array | string): Buffer =>
   typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 
+// a copy: the driver's buffer is a view into a whole socket read (up to 64 KB of other answers), which a
+// kept znode would otherwise hold on to
 const toBytes = (data: Buffer | null | undefined): Uint8Array =>
-  data === null || data === undefined
-    ? new Uint8Array(0)
-    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  data === null || data === undefined ? new Uint8Array(0) : new Uint8Array(data)
 
 const parentPaths = (path: string): ReadonlyArray<string> => {
   const parts = path.split("/").filter((part) => part !== "")
@@ -194,7 +250,8 @@ export const make = Effect.fn("ZooKeeperClient.make")(function* (options: ZooKee
             connectString,
             sessionTimeoutMs,
             spinDelayMs: options.spinDelayMs ?? 200,
-            reconnectOnExpiry: options.reconnectOnExpiry ?? true
+            reconnectOnExpiry: options.reconnectOnExpiry ?? true,
+            auth: options.auth ?? []
           },
           (state) => {
             PubSub.publishUnsafe(states, state)
@@ -230,36 +287,26 @@ export const make = Effect.fn("ZooKeeperClient.make")(function* (options: ZooKee
     })
   )
 
+  // the answer timeout is a plain timer inside the callback: a forked timeout fiber per call cost more
+  // than the call itself when tens of thousands of requests are in flight
   const call = <A>(
     operation: string,
     path: string,
     f: (client: DriverClient, done: (error: unknown, value: A) => void) => void
   ): Effect.Effect<A, ZooKeeperError> =>
-    Effect.suspend(() => {
+    Effect.callback<A, ZooKeeperError>((resume) => {
       const current = tracker.current()
       if (current === undefined) {
         const code = tracker.state === "closed" ? "CONNECTION_LOSS" : "SESSION_EXPIRED"
         const reason = tracker.state === "closed" ? "client closed" : "session expired"
-        return Effect.fail(new ZooKeeperError({ code, operation, path, reason }))
+        resume(Effect.fail(new ZooKeeperError({ code, operation, path, reason })))
+        return
       }
-      return Effect.callback<A, ZooKeeperError>((resume) => {
-        try {
-          f(current.client, (error, value) => {
-            if (error !== null && error !== undefined) {
-              resume(Effect.fail(toError(error, operation, path)))
-            } else {
-              tracker.markHeard(current.generation, Date.now())
-              resume(Effect.succeed(value))
-            }
-          })
-        } catch (cause) {
-          resume(Effect.fail(toError(cause, operation, path)))
-        }
-      })
-    }).pipe(
-      Effect.timeoutOrElse({
-        duration: operationTimeoutMs,
-        orElse: () =>
+      let settled = false
+      const timer = setTimeout(() => {
+        if (settled) return
+        settled = true
+        resume(
           Effect.fail(
             new ZooKeeperError({
               code: "OPERATION_TIMEOUT",
@@ -268,8 +315,30 @@ export const make = Effect.fn("ZooKeeperClient.make")(function* (options: ZooKee
               reason: `no answer within ${operationTimeoutMs} ms`
             })
           )
+        )
+      }, operationTimeoutMs)
+      try {
+        f(current.client, (error, value) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          if (error !== null && error !== undefined) {
+            resume(Effect.fail(toError(error, operation, path)))
+          } else {
+            tracker.markHeard(current.generation, Date.now())
+            resume(Effect.succeed(value))
+          }
+        })
+      } catch (cause) {
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.fail(toError(cause, operation, path)))
+      }
+      return Effect.sync(() => {
+        settled = true
+        clearTimeout(timer)
       })
-    )
+    })
 
   type Watcher = () => void
 
@@ -286,38 +355,209 @@ export const make = Effect.fn("ZooKeeperClient.make")(function* (options: ZooKee
       client.getChildren(path, watcher, (e, children) => done(e, e ? [] : [...children].sort()))
     )
 
-  const exists = Effect.fn("ZooKeeperClient.exists")(function* (path: string) {
+  const exists = Effect.fnUntraced(function* (path: string) {
     const stat = yield* existsWith(path, undefined)
     return stat === null ? Option.none<Stat>() : Option.some(toStat(stat))
   })
 
-  const getData = Effect.fn("ZooKeeperClient.getData")((path: string) => getDataWith(path, undefined))
+  const getData = (path: string) => getDataWith(path, undefined)
 
-  const getChildren = Effect.fn("ZooKeeperClient.getChildren")((path: string) => getChildrenWith(path, undefined))
+  const getChildren = (path: string) => getChildrenWith(path, undefined)
 
-  const create = Effect.fn("ZooKeeperClient.create")(
-    (path: string, data?: Uint8Array | string, createOptions?: { readonly mode?: CreateMode }) =>
-      call<string>("create", path, (client, done) =>
-        client.create(
-          path,
-          data === undefined ? undefined : toBuffer(data),
-          CreateModes[createOptions?.mode ?? "persistent"],
-          (e, created) => done(e, created)
-        )
+  const create = (
+    path: string,
+    data?: Uint8Array | string,
+    createOptions?: { readonly mode?: CreateMode; readonly acl?: Acl }
+  ) =>
+    call<string>("create", path, (client, done) =>
+      client.create(
+        path,
+        data === undefined ? undefined : toBuffer(data),
+        toDriverAcl(driver, createOptions?.acl),
+        CreateModes[createOptions?.mode ?? "persistent"],
+        (e, created) => done(e, created)
       )
-  )
+    )
 
-  const setData = Effect.fn("ZooKeeperClient.setData")((path: string, data: Uint8Array | string, version = -1) =>
+  const setData = (path: string, data: Uint8Array | string, version = -1) =>
     call<Stat>("setData", path, (client, done) =>
       client.setData(path, toBuffer(data), version, (e, stat) =>
         e ? done(e, undefined as never) : done(null, toStat(stat))
       )
     )
+
+  const remove = (path: string, version = -1) =>
+    call<void>("remove", path, (client, done) => client.remove(path, version, (e) => done(e, undefined)))
+
+  const getACL = (path: string) =>
+    call<{ readonly acl: Acl; readonly stat: Stat }>("getACL", path, (client, done) =>
+      client.getACL(path, (e, acl, stat) =>
+        e ? done(e, undefined as never) : done(null, { acl: fromDriverAcl(acl), stat: toStat(stat) })
+      )
+    )
+
+  const setACL = (path: string, acl: Acl, version = -1) =>
+    call<Stat>("setACL", path, (client, done) =>
+      client.setACL(path, toDriverAcl(driver, acl), version, (e, stat) =>
+        e ? done(e, undefined as never) : done(null, toStat(stat))
+      )
+    )
+
+  const multi = Effect.fn("ZooKeeperClient.multi")((ops: ReadonlyArray<Op>) =>
+    Effect.suspend(() => {
+      if (ops.length === 0) return Effect.succeed<ReadonlyArray<OpResult>>([])
+      let failed = -1
+      return call<ReadonlyArray<OpResult>>("multi", ops[0]?.path ?? "/", (client, done) =>
+        multiRequest(driver, client, ops, toBuffer, (e, results, index) => {
+          failed = index
+          if (e) done(e, undefined as never)
+          else done(null, opResults(ops, results, toStat))
+        })
+      ).pipe(
+        Effect.mapError((error) =>
+          failed < 0
+            ? error
+            : new ZooKeeperError({
+                code: error.code,
+                operation: `multi:${ops[failed]?._tag ?? "op"}`,
+                path: ops[failed]?.path ?? error.path,
+                reason: `operation ${failed} of ${ops.length}`
+              })
+        )
+      )
+    })
   )
 
-  const remove = Effect.fn("ZooKeeperClient.remove")((path: string, version = -1) =>
-    call<void>("remove", path, (client, done) => client.remove(path, version, (e) => done(e, undefined)))
-  )
+  const readMany = (
+    paths: ReadonlyArray<string>,
+    readOptions: ReadManyOptions = {}
+  ): Effect.Effect<ReadonlyArray<ReadNode | undefined>, ZooKeeperError> =>
+    Effect.callback<ReadonlyArray<ReadNode | undefined>, ZooKeeperError>((resume) => {
+      const current = tracker.current()
+      if (current === undefined) {
+        resume(
+          Effect.fail(
+            new ZooKeeperError({
+              code: "SESSION_EXPIRED",
+              operation: "readMany",
+              path: paths[0] ?? "/",
+              reason: "no session"
+            })
+          )
+        )
+        return
+      }
+      // no answer at all for operationTimeoutMs fails the batch; answers keep it alive
+      let lastAnswer = Date.now()
+      const heard = (): void => {
+        lastAnswer = Date.now()
+        tracker.markHeard(current.generation, lastAnswer)
+      }
+      let settled = false
+      const watchdog = setInterval(
+        () => {
+          if (settled || Date.now() - lastAnswer < operationTimeoutMs) return
+          settled = true
+          clearInterval(watchdog)
+          cancel()
+          resume(
+            Effect.fail(
+              new ZooKeeperError({
+                code: "OPERATION_TIMEOUT",
+                operation: "readMany",
+                path: paths[0] ?? "/",
+                reason: `no answer within ${operationTimeoutMs} ms`
+              })
+            )
+          )
+        },
+        Math.min(operationTimeoutMs, 1_000)
+      )
+      const cancel = readManyRaw(
+        current.client,
+        paths,
+        readOptions,
+        { toStat, toBytes, fromAcl: fromDriverAcl, heard, slot: watchSlot },
+        (error, path, results) => {
+          if (settled) return
+          settled = true
+          clearInterval(watchdog)
+          resume(error ? Effect.fail(toError(error, "readMany", path)) : Effect.succeed(results))
+        }
+      )
+      return Effect.sync(() => {
+        settled = true
+        clearInterval(watchdog)
+        cancel()
+      })
+    })
+
+  const addAuth = (info: AuthInfo): Effect.Effect<void> =>
+    Effect.sync(() => {
+      tracker.addAuth(info)
+    })
+
+  const watchSlot = (): WatchSlot => {
+    let fired = false
+    const listeners: Array<() => void> = []
+    const watcher = (): void => {
+      if (fired) return
+      fired = true
+      unregister()
+      for (const listener of listeners.splice(0)) listener()
+    }
+    const unregister = tracker.onRenew(watcher)
+    return {
+      watcher,
+      onChange: (listener) => {
+        if (fired) listener()
+        else listeners.push(listener)
+      },
+      cancel: unregister
+    }
+  }
+
+  /** One read that leaves a one-shot watch (see {@link Watched}). */
+  const armed = <A>(
+    read: (watcher: Watcher) => Effect.Effect<A, ZooKeeperError>
+  ): Effect.Effect<Watched<A>, ZooKeeperError> =>
+    Effect.suspend(() => {
+      const slot = watchSlot()
+      const changed = Effect.callback<void>((resume) => {
+        slot.onChange(() => resume(Effect.void))
+      })
+      return read(slot.watcher).pipe(
+        Effect.map((value): Watched<A> => ({ value, changed, onChange: slot.onChange })),
+        Effect.tapError(() => Effect.sync(slot.cancel))
+      )
+    })
+
+  /** A watched read; on a missing node an existence watch instead, which fires when it is created. */
+  const readOrExists = <A>(
+    path: string,
+    read: (watcher: Watcher | undefined) => Effect.Effect<A, ZooKeeperError>
+  ): Effect.Effect<Watched<Option.Option<A>>, ZooKeeperError> =>
+    armed((watcher) =>
+      read(watcher).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(
+          (error) => error.code === "NO_NODE",
+          () =>
+            existsWith(path, watcher).pipe(
+              Effect.flatMap((stat) =>
+                stat === null
+                  ? Effect.succeed(Option.none<A>())
+                  : // created between the two calls: the exists watch fires on its next change, read it now
+                    read(undefined).pipe(Effect.map(Option.some))
+              )
+            )
+        )
+      )
+    )
+
+  const getDataWatched = (path: string) => readOrExists(path, (watcher) => getDataWith(path, watcher))
+
+  const getChildrenWatched = (path: string) => readOrExists(path, (watcher) => getChildrenWith(path, watcher))
 
   const mkdirp = Effect.fn("ZooKeeperClient.mkdirp")(function* (path: string) {
     for (const prefix of parentPaths(path)) {
@@ -463,6 +703,13 @@ export const make = Effect.fn("ZooKeeperClient.make")(function* (options: ZooKee
     create,
     setData,
     remove,
+    getACL,
+    setACL,
+    multi,
+    readMany,
+    addAuth,
+    getDataWatched,
+    getChildrenWatched,
     mkdirp,
     removeRecursive,
     watchData,

@@ -4,7 +4,10 @@
  *
  * @since 0.1.0
  */
+export * as Acl from "./Acl.js"
+export * as Op from "./Op.js"
 export { Session, SessionState } from "./Session.js"
+export type { ReadManyOptions, ReadNode } from "./internal/pipeline.js"
 export { type NodeData, Stat } from "./Stat.js"
-export { CreateMode, make, ZooKeeperClient, type ZooKeeperClientOptions } from "./ZooKeeperClient.js"
+export { CreateMode, make, type Watched, ZooKeeperClient, type ZooKeeperClientOptions } from "./ZooKeeperClient.js"
 export { ErrorCode, ZooKeeperError, ZooKeeperUnavailable } from "./ZooKeeperError.js"

@@ -15,8 +15,19 @@
  *
  * @internal
  */
+import type { AuthInfo } from "../Acl.js"
 import type { SessionState } from "../Session.js"
-import { type Driver, type DriverClient, type DriverState, dropSocket, int64, shutdown, States } from "./driver.js"
+import {
+  type Driver,
+  type DriverClient,
+  type DriverState,
+  batchWrites,
+  dropSocket,
+  frameSocketData,
+  int64,
+  shutdown,
+  States
+} from "./driver.js"
 
 /** What the tracker needs to open sessions. */
 export interface TrackerOptions {
@@ -24,6 +35,8 @@ export interface TrackerOptions {
   readonly sessionTimeoutMs: number
   readonly spinDelayMs: number
   readonly reconnectOnExpiry: boolean
+  /** Credentials presented on every session. */
+  readonly auth: ReadonlyArray<AuthInfo>
 }
 
 /** The client requests go to, and the session generation it belongs to. */
@@ -44,6 +57,7 @@ export class SessionTracker {
   private lastKick = 0
   private readonly renewListeners = new Set<() => void>()
   private timer: ReturnType<typeof setInterval> | undefined
+  private readonly auth: Array<AuthInfo>
 
   constructor(
     private readonly driver: Driver,
@@ -51,6 +65,13 @@ export class SessionTracker {
     private readonly publish: (state: SessionState) => void
   ) {
     this.timeoutMs = options.sessionTimeoutMs
+    this.auth = [...options.auth]
+  }
+
+  /** Presents credentials on the current session (the driver resends them after reconnects) and new ones. */
+  addAuth(info: AuthInfo): void {
+    this.auth.push(info)
+    this.client?.addAuthInfo(info.scheme, Buffer.from(info.auth, "utf8"))
   }
 
   /** Opens the first session and starts the timers, checked every `tickMs`. */
@@ -134,7 +155,10 @@ export class SessionTracker {
       spinDelay: this.options.spinDelayMs,
       retries: 0
     })
+    frameSocketData(client)
+    batchWrites(client)
     client.on("state", (state) => this.onDriverState(generation, client, state))
+    for (const info of this.auth) client.addAuthInfo(info.scheme, Buffer.from(info.auth, "utf8"))
     this.client = client
     this.lastKick = now
     client.connect()

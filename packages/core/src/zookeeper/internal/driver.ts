@@ -58,13 +58,56 @@ export interface DriverClient {
   exists(path: string, watcher: Watcher | undefined, callback: Callback<[DriverStat | null]>): void
   getData(path: string, watcher: Watcher | undefined, callback: Callback<[Buffer | null | undefined, DriverStat]>): void
   getChildren(path: string, watcher: Watcher | undefined, callback: Callback<[Array<string>, DriverStat]>): void
-  create(path: string, data: Buffer | undefined, mode: number, callback: Callback<[string]>): void
+  create(
+    path: string,
+    data: Buffer | undefined,
+    acls: ReadonlyArray<DriverAcl>,
+    mode: number,
+    callback: Callback<[string]>
+  ): void
+  getACL(path: string, callback: Callback<[ReadonlyArray<DriverAcl>, DriverStat]>): void
+  setACL(path: string, acls: ReadonlyArray<DriverAcl>, version: number, callback: Callback<[DriverStat]>): void
+  addAuthInfo(scheme: string, auth: Buffer): void
+  transaction(): DriverTransaction
   setData(path: string, data: Buffer, version: number, callback: Callback<[DriverStat]>): void
   remove(path: string, version: number, callback: Callback<[]>): void
 }
 
+/** An ACL entry as the driver models it (an instance of its `ACL` class). */
+export interface DriverAcl {
+  readonly permission: number
+  readonly id: { readonly scheme: string; readonly id: string }
+}
+
+/** One operation of a driver transaction, as its `Transaction` stores them. */
+export interface DriverOp {
+  readonly type: number
+  readonly path: string
+  readonly data?: Buffer | undefined
+  readonly acls?: ReadonlyArray<DriverAcl>
+  readonly mode?: number
+  readonly version?: number
+}
+
+/** One result of a committed driver transaction. */
+export interface DriverOpResult {
+  readonly type: number
+  readonly path?: string
+  readonly stat?: DriverStat
+  readonly err?: number
+}
+
+/** A driver transaction (`client.transaction()`). */
+export interface DriverTransaction {
+  readonly ops: Array<DriverOp>
+  commit(callback: Callback<[ReadonlyArray<DriverOpResult>]>): void
+}
+
 /** The module's exports we use. */
 export interface Driver {
+  readonly ACL: new (permission: number, id: unknown) => DriverAcl
+  readonly Id: new (scheme: string, id: string) => unknown
+  readonly Exception: { create(code: number): Error }
   createClient(
     connectString: string,
     options: { readonly sessionTimeout: number; readonly spinDelay: number; readonly retries: number }
@@ -101,13 +144,91 @@ export const CreateModes = {
 } as const
 
 interface ConnectionManagerInternals {
-  socket?: { destroy(): void }
+  packetQueue?: { removeAllListeners(event: string): void; on(event: string, listener: () => void): void }
+  onPacketQueueReadable?: () => void
+  socket?: { destroy(): void; cork?: () => void; uncork?: () => void }
   connect?: () => void
+  pendingBuffer?: Buffer | null
+  onSocketData?: (buffer: Buffer) => void
 }
 
 const internals = (client: DriverClient): ConnectionManagerInternals | undefined => {
   const manager = (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager
   return typeof manager === "object" && manager !== null ? manager : undefined
+}
+
+/**
+ * Feeds the driver whole frames only. The driver's own reader handles a chunk holding many responses by
+ * copying the rest of the chunk once per response (`Buffer.concat` on every step), which is quadratic: with
+ * thousands of requests in flight a burst of answers blocked the event loop for seconds (long enough for
+ * the session tracker to declare the session dead). Install before `connect()` (the driver binds its
+ * socket listener when it connects).
+ */
+export const frameSocketData = (client: DriverClient): void => {
+  const manager = internals(client)
+  const original = manager?.onSocketData
+  if (manager === undefined || typeof original !== "function") return
+  let pending: Buffer | undefined
+  manager.onSocketData = function (this: ConnectionManagerInternals, chunk: Buffer) {
+    let buffer = pending === undefined ? chunk : Buffer.concat([pending, chunk])
+    pending = undefined
+    let offset = 0
+    while (buffer.length - offset >= 4) {
+      const size = buffer.readInt32BE(offset)
+      if (buffer.length - offset < size + 4) break
+      const frame = buffer.subarray(offset, offset + size + 4)
+      offset += size + 4
+      this.pendingBuffer = null
+      original.call(this, frame)
+    }
+    if (offset < buffer.length) {
+      buffer = buffer.subarray(offset)
+      pending = Buffer.from(buffer)
+    }
+  }
+}
+
+/**
+ * Batches the driver's socket writes: it writes each request as it is queued (a system call per request);
+ * corked until the next tick, all requests queued in one tick leave in one `writev`. Install before
+ * `connect()`.
+ */
+export const batchWrites = (client: DriverClient): void => {
+  const manager = internals(client)
+  const original = manager?.onPacketQueueReadable
+  const queue = manager?.packetQueue
+  if (manager === undefined || typeof original !== "function" || queue === undefined) return
+  let corked: { uncork?: () => void } | undefined
+  const wrapped = function (this: ConnectionManagerInternals): void {
+    const socket = this.socket
+    if (corked === undefined && socket?.cork !== undefined) {
+      socket.cork()
+      corked = socket
+      process.nextTick(() => {
+        const held = corked
+        corked = undefined
+        held?.uncork?.()
+      })
+    }
+    original.call(this)
+  }
+  manager.onPacketQueueReadable = wrapped
+  queue.removeAllListeners("readable")
+  queue.on("readable", () => wrapped.call(manager))
+}
+
+/**
+ * Runs `f` (which queues many requests) with the socket corked, so the driver's one `write` per request
+ * becomes one `writev` for all of them: thousands of small writes otherwise cost a system call each.
+ */
+export const corked = (client: DriverClient, f: () => void): void => {
+  const socket = internals(client)?.socket
+  socket?.cork?.()
+  try {
+    f()
+  } finally {
+    socket?.uncork?.()
+  }
 }
 
 /**
