@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events"
+import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
+import { WebSocket, WebSocketServer } from "ws"
 import type { ControlHub } from "../src/internal/server/ControlHub.js"
 import { ClientHub, type ViewSource } from "../src/internal/server/ClientHub.js"
 import * as Diff from "../src/views/Diff.js"
@@ -11,8 +13,18 @@ class FakeSocket extends EventEmitter {
   readyState = 1
   bufferedAmount = 0
   readonly sent: Array<Record<string, unknown>> = []
-  send(text: string) {
-    this.sent.push(JSON.parse(text) as Record<string, unknown>)
+  /** The fragments of a message under way (`fin: false`), and how many fragments each message had. */
+  private fragments = ""
+  readonly fragmentCounts: Array<number> = []
+  private fragmentCount = 0
+  send(text: string, options?: { readonly fin?: boolean }) {
+    this.fragments += text
+    this.fragmentCount++
+    if (options?.fin === false) return
+    this.sent.push(JSON.parse(this.fragments) as Record<string, unknown>)
+    this.fragmentCounts.push(this.fragmentCount)
+    this.fragments = ""
+    this.fragmentCount = 0
   }
   close() {
     this.readyState = 3
@@ -78,9 +90,10 @@ class FakeViews implements ViewSource {
 const controls = { attachPipe: () => false, detachClient: () => {}, toPipe: () => false } as unknown as ControlHub
 
 const hubs: Array<ClientHub> = []
-const makeHub = (views: ViewSource, flushIntervalMs = 5) => {
+const makeHub = (views: ViewSource, flushIntervalMs = 5, snapshotPieceChars?: number) => {
   const flushes: Array<number> = []
   const hub = new ClientHub(views, controls, {
+    ...(snapshotPieceChars !== undefined ? { snapshotPieceChars } : {}),
     flushIntervalMs,
     maxBufferedBytes: 1 << 20,
     pingIntervalMs: 60_000,
@@ -222,5 +235,52 @@ describe("ClientHub", () => {
     expect(a.deltas()).toHaveLength(1)
     expect(b.deltas()).toHaveLength(1)
     expect(views.rendered.filter((v) => v === "b")).toHaveLength(2)
+  })
+
+  it("sends a snapshot as the fragments of one message, equal to the whole view, and deltas after it", async () => {
+    const views = new FakeViews()
+    const many = Array.from({ length: 200 }, (_, i) => node(`n${i}`))
+    const view: RenderedView = {
+      view: "a",
+      nodes: many,
+      edges: many.slice(1).map((n, i) => ({ id: `n${i}->${n.id}`, source: `n${i}`, target: n.id, connections: 1 })),
+      total: many.length,
+      renderedAt: 7
+    }
+    views.current.set("a", view)
+    const { hub } = makeHub(views, 5, 256)
+    const socket = subscribe(hub, "a")
+    expect(socket.sent).toEqual([JSON.parse(JSON.stringify({ type: "snapshot", view }))])
+    expect(socket.fragmentCounts[0]).toBeGreaterThan(10)
+    views.current.set("a", { ...view, nodes: [...many, node("late")], total: many.length + 1 })
+    hub.changed()
+    await vi.waitFor(() => expect(socket.deltas()).toHaveLength(1))
+    expect((socket.deltas()[0]!.delta as ViewDelta).add.map((n) => n.id)).toEqual(["late"])
+  })
+
+  it("gets a fragmented snapshot through a real WebSocket as one message", async () => {
+    const views = new FakeViews()
+    const many = Array.from({ length: 500 }, (_, i) => node(`n${i}`, `node ${i} ${"x".repeat(i % 17)}`))
+    const view: RenderedView = { view: "a", nodes: many, edges: [], total: many.length, renderedAt: 1 }
+    views.current.set("a", view)
+    const { hub } = makeHub(views, 5, 1000)
+    const server = new WebSocketServer({ port: 0, host: "127.0.0.1" })
+    server.on("connection", (socket) => hub.attach(socket, false))
+    try {
+      await new Promise((resolve) => server.once("listening", resolve))
+      const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`)
+      const message = new Promise<string>((resolve, reject) => {
+        client.once("message", (data: Buffer) => resolve(data.toString("utf8")))
+        client.once("error", reject)
+      })
+      await new Promise((resolve) => client.once("open", resolve))
+      client.send(JSON.stringify({ type: "subscribe", view: "a" }))
+      const text = await message
+      expect(text.length).toBeGreaterThan(20_000)
+      expect(text).toBe(JSON.stringify({ type: "snapshot", view }))
+      client.close()
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { edgeChunks } from "../internal/views/renderedView.js"
 import type { RenderedEdge, RenderedNode, RenderedView, ViewDelta } from "./View.js"
 
 const sameArray = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
@@ -193,6 +194,28 @@ const diffLists = <A extends { readonly id: string }>(
   return { add, update, remove }
 }
 
+const flatten = <A>(chunks: ReadonlyArray<ReadonlyArray<A>>, skip: ReadonlySet<ReadonlyArray<A>>): Array<A> => {
+  const out: Array<A> = []
+  for (const chunk of chunks) if (!skip.has(chunk)) for (let k = 0; k < chunk.length; k++) out.push(chunk[k]!)
+  return out
+}
+
+/**
+ * The edge changes between two views. When both keep their edges in chunks shared between renders (the
+ * built-in renderers' views), a chunk found in both holds the same edges in both and is skipped whole; only
+ * the edges of the chunks that differ are matched, so a diff costs the number of chunks plus the changed
+ * ones, and neither view's flat edge array is built.
+ */
+const diffEdges = (prev: RenderedView | undefined, next: RenderedView): Changes<RenderedEdge> => {
+  const before = prev === undefined ? undefined : edgeChunks(prev)
+  const after = edgeChunks(next)
+  if (before === undefined || after === undefined) return diffLists(prev?.edges ?? [], next.edges, edgeEquals)
+  if (before === after) return noChanges()
+  const inBefore = new Set(before)
+  const inAfter = new Set(after)
+  return diffLists(flatten(before, inAfter), flatten(after, inBefore), edgeEquals)
+}
+
 /**
  * The delta from `prev` to `next`; with no `prev` (a new subscriber) everything in `next` is added.
  *
@@ -201,7 +224,7 @@ const diffLists = <A extends { readonly id: string }>(
  */
 export const diff = (prev: RenderedView | undefined, next: RenderedView): ViewDelta => {
   const nodes = diffLists(prev?.nodes ?? [], next.nodes, nodeEquals)
-  const edges = diffLists(prev?.edges ?? [], next.edges, edgeEquals)
+  const edges = diffEdges(prev, next)
   return {
     add: nodes.add,
     update: nodes.update,

@@ -13,6 +13,7 @@
  */
 import { Context, Layer, Result, Schema } from "effect"
 import { valuesOf } from "../internal/views/edges.js"
+import { renderedView } from "../internal/views/renderedView.js"
 import type { MergedReport } from "../MergedReport.js"
 import type { SearchSyntaxError } from "../Search.js"
 import * as BuiltinViews from "./BuiltinViews.js"
@@ -220,13 +221,8 @@ export const make = (options: Options = {}): Registry => {
     return Result.succeed(fresh)
   }
 
-  const toView = (e: Entry, filtered: Filters.Filtered): RenderedView => ({
-    view: e.definition.id,
-    nodes: filtered.nodes,
-    edges: filtered.edges,
-    total: e.rendering.nodes.size,
-    renderedAt: e.renderedAt
-  })
+  const toView = (e: Entry, filtered: Filters.FilteredMap): RenderedView =>
+    renderedView(e.definition.id, filtered.nodes, filtered.edges, e.rendering.nodes.size, e.renderedAt)
 
   const render = (
     report: MergedReport,
@@ -237,7 +233,14 @@ export const make = (options: Options = {}): Registry => {
     if (Result.isFailure(found)) return Result.fail(found.failure)
     const e = found.success
     if (Filters.isEmpty(filters)) {
-      e.unfiltered ??= toView(e, { nodes: valuesOf(e.rendering.nodes), edges: valuesOf(e.rendering.edges) })
+      // The edges stay chunked: the flat array is built only if a caller reads it (REST), never per flush.
+      e.unfiltered ??= renderedView(
+        id,
+        valuesOf(e.rendering.nodes),
+        e.rendering.edges,
+        e.rendering.nodes.size,
+        e.renderedAt
+      )
       return Result.succeed(e.unfiltered)
     }
     const key = `${id}\u0000${Filters.key(filters)}`
@@ -249,7 +252,7 @@ export const make = (options: Options = {}): Registry => {
       return Result.succeed(hit.view)
     }
     filterMisses++
-    const applied = Filters.apply(e.rendering, filters, report)
+    const applied = Filters.applyKeepingChunks(e.rendering, filters, report)
     if (Result.isFailure(applied)) return Result.fail(applied.failure)
     const view = toView(e, applied.success)
     filtered.delete(key)

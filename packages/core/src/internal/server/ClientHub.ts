@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws"
 import { decodeClientMessage, type ServerMessage } from "../../ClientProtocol.js"
 import { formatDecodeFailure } from "../schemaError.js"
+import { jsonPieces } from "../views/serialize.js"
 import { key as filtersKey } from "../../views/Filters.js"
 import type { RenderedView, ViewDelta, ViewFilters } from "../../views/View.js"
 import type { ControlHub, PipeClient } from "./ControlHub.js"
@@ -38,6 +39,9 @@ const isEmpty = (d: ViewDelta) =>
 
 /** Stable key of a view subscription: clients with the same key share one rendering and one delta. */
 const groupKey = (view: string, filters: ViewFilters): string => `${view}\u0000${filtersKey(filters)}`
+
+/** The size of the fragments a snapshot is sent in (characters of JSON). */
+const SNAPSHOT_PIECE_CHARS = 1 << 20
 
 /** How long a timer-driven flush renders before it lets I/O (report POSTs, other clients) in between groups. */
 const SLICE_MS = 16
@@ -80,6 +84,8 @@ export class ClientHub {
       readonly onFlush?: (ms: number) => void
       /** Called when a slow client is dropped. */
       readonly onDropped?: () => void
+      /** The size of the fragments a snapshot is sent in, in characters of JSON (default 1 Mi). */
+      readonly snapshotPieceChars?: number
     }
   ) {
     this.heartbeat = setInterval(() => this.ping(), options.pingIntervalMs)
@@ -220,7 +226,29 @@ export class ClientHub {
 
   private onMessage(client: Client, text: string | undefined, canMutate: boolean): void {
     const reply = this.reply(client, text, canMutate)
-    if (reply !== undefined) client.send(reply)
+    if (reply === undefined) return
+    if (reply.type === "snapshot") this.sendPieces(client, reply)
+    else client.send(reply)
+  }
+
+  /**
+   * Sends a large message (a snapshot: ~61 MiB of JSON for a 195k-edge view) as the fragments of one
+   * WebSocket message, serialized piece by piece: the whole text never exists at once on the heap.
+   */
+  private sendPieces(client: Client, message: ServerMessage): void {
+    const socket = client.socket
+    if (socket.readyState !== socket.OPEN) return
+    // Over the limit already: `sendRaw` drops the client.
+    if (socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.sendRaw(client, "")
+      return
+    }
+    let piece: string | undefined
+    for (const next of jsonPieces(message, this.options.snapshotPieceChars ?? SNAPSHOT_PIECE_CHARS)) {
+      if (piece !== undefined) socket.send(piece, { fin: false })
+      piece = next
+    }
+    socket.send(piece ?? "", { fin: true })
   }
 
   /** Handles one client message and returns the answer to send, if any. */

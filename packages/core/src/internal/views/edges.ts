@@ -1,8 +1,15 @@
 /**
  * Edge bookkeeping for renderers, built for 100k+ connections per render: node ids are interned to small
  * integers once, connections are counted in per-source maps with integer keys (no string building or
- * hashing per connection), and the resulting edges live in an array behind a `ReadonlyMap` facade that only
- * builds its id index if someone looks an edge up by id (filters and diffs iterate).
+ * hashing per connection), and the resulting edges live in chunks behind a `ReadonlyMap` facade that only
+ * builds its id index (or a flat array) if someone asks for one (filters and diffs iterate).
+ *
+ * Memory: a render of a large view (195k edges) must not allocate in proportion to its size, because every
+ * render lives until the next one (the view cache and each WebSocket group hold it), so what it allocates is
+ * promoted to the old generation and stays there until a major GC. The edges of a render are therefore kept
+ * in chunks of a few sources' runs: a chunk whose edges are all unchanged is the previous render's chunk
+ * object, so a render after a delta allocates the list of chunks and the few chunks that changed, and a diff
+ * skips shared chunks by identity. The flat array of a `RenderedView` is built only when a caller reads it.
  *
  * @since 0.1.0
  */
@@ -23,7 +30,83 @@ export const edgeId = (source: string, target: string): string => `${source}->${
  * @category internal
  */
 export const valuesOf = <V extends { readonly id: string }>(map: ReadonlyMap<string, V>): ReadonlyArray<V> =>
-  map instanceof ListMap ? map.list : Array.from(map.values())
+  map instanceof ListMap || map instanceof ChunkedList ? map.list : Array.from(map.values())
+
+/**
+ * The chunks of a rendering's map when it is a {@link ChunkedList}, else `undefined`.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const chunksOf = <V extends { readonly id: string }>(
+  map: ReadonlyMap<string, V>
+): ReadonlyArray<ReadonlyArray<V>> | undefined => (map instanceof ChunkedList ? map.chunks : undefined)
+
+/**
+ * Values with ids in immutable chunks, exposed as the `ReadonlyMap` a `Rendering` carries. Consecutive
+ * renders share the chunks that did not change (see {@link EdgeCounter.edges}); the flat array and the id
+ * index are built on first use only.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export class ChunkedList<V extends { readonly id: string }> implements ReadonlyMap<string, V> {
+  private flat: ReadonlyArray<V> | undefined
+  private index: Map<string, V> | undefined
+
+  constructor(
+    readonly chunks: ReadonlyArray<ReadonlyArray<V>>,
+    readonly size: number
+  ) {}
+
+  /** All values in order, as one array (built on first use, then kept). */
+  get list(): ReadonlyArray<V> {
+    if (this.flat === undefined) {
+      const flat: Array<V> = new Array(this.size)
+      let n = 0
+      for (const chunk of this.chunks) for (let i = 0; i < chunk.length; i++) flat[n++] = chunk[i]!
+      this.flat = flat
+    }
+    return this.flat
+  }
+
+  private byId(): Map<string, V> {
+    if (this.index === undefined) {
+      const index = new Map<string, V>()
+      for (const chunk of this.chunks) for (const value of chunk) index.set(value.id, value)
+      this.index = index
+    }
+    return this.index
+  }
+
+  get(id: string): V | undefined {
+    return this.byId().get(id)
+  }
+
+  has(id: string): boolean {
+    return this.byId().has(id)
+  }
+
+  forEach(f: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
+    for (const chunk of this.chunks) for (const value of chunk) f.call(thisArg, value, value.id, this)
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const chunk of this.chunks) for (const value of chunk) yield [value.id, value]
+  }
+
+  *keys(): MapIterator<string> {
+    for (const chunk of this.chunks) for (const value of chunk) yield value.id
+  }
+
+  *values(): MapIterator<V> {
+    for (const chunk of this.chunks) yield* chunk
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries()
+  }
+}
 
 /**
  * Values with ids in an array, exposed as the `ReadonlyMap` a `Rendering` carries. Renderers fill arrays (no
@@ -205,9 +288,10 @@ export class EdgeCounter {
 
   /**
    * The counted edges as rendered edges. With a `memo` of the previous render, an edge with the same source,
-   * target and count is the previous object; the memo then holds this render's edges.
+   * target and count is the previous object, and the edges come in chunks (runs of a few sources) that are
+   * the previous render's chunk objects when none of their edges changed; the memo then holds this render.
    */
-  edges(memo?: EdgeMemo): ListMap<RenderedEdge> {
+  edges(memo?: EdgeMemo): ListMap<RenderedEdge> | ChunkedList<RenderedEdge> {
     const ids = this.ids
     const { starts, targets } = this.sort()
     // Sized up front: growing a 200k-element array by pushes cost as much as filling it.
@@ -216,9 +300,9 @@ export class EdgeCounter {
       const end = starts[s + 1]!
       for (let i = starts[s]!; i < end; i++) if (i === starts[s] || targets[i] !== targets[i - 1]) distinct++
     }
-    const list: Array<RenderedEdge> = new Array(distinct)
-    let n = 0
     if (memo === undefined) {
+      const list: Array<RenderedEdge> = new Array(distinct)
+      let n = 0
       this.forEach((s, t, connections) => {
         const source = ids[s]!
         const target = ids[t]!
@@ -227,22 +311,26 @@ export class EdgeCounter {
       list.length = n
       return new ListMap(list)
     }
-    // The previous render is read from the memo's flat arrays (targets, counts, run ends) rather than from its
-    // edge objects, which are scattered over the heap, and written to typed arrays (no write barrier): a
-    // reused edge costs a pointer copy into `list` and no cache miss.
+    // The previous render is read from the memo's flat arrays (edges, targets, counts, run ends) and this one
+    // written to the spare set (two sets in turn: a render allocates none of them once they are big enough).
+    // Reading targets and counts from typed arrays rather than from the edge objects, which are scattered
+    // over the heap, makes a reused edge cost a pointer copy and no cache miss.
     const previous = memo.list
     const previousIds = memo.ids
     const previousTargets = memo.targets
     const previousCounts = memo.counts
-    let nextTargets = memo.spareTargets
-    let nextCounts = memo.spareCounts
-    if (nextCounts.length < distinct) {
-      nextTargets = new Int32Array(Math.ceil(distinct * 1.25))
-      nextCounts = new Int32Array(nextTargets.length)
-    }
+    memo.reserve(distinct)
+    const list = memo.spareList
+    const nextTargets = memo.spareTargets
+    const nextCounts = memo.spareCounts
     const render = ++memo.renders
     const numbers = memo.numbers
+    const chunks: Array<ReadonlyArray<RenderedEdge>> = []
+    /** Where the open chunk starts in `list`, and the number of its first source. */
+    let chunkStart = 0
+    let chunkSource = -1
     let sources = 0
+    let n = 0
     for (let s = 0; s + 1 < starts.length; s++) {
       let i = starts[s]!
       const end = starts[s + 1]!
@@ -255,6 +343,7 @@ export class EdgeCounter {
         numbers.set(source, number)
         memo.room(number)
       }
+      if (chunkSource < 0) chunkSource = number
       /** Where to look for the next edge in the previous render's run of this source, and where that run ends. */
       const ran = memo.runStamps[number] === render - 1
       let cursor = ran ? memo.runStarts[number]! : -1
@@ -284,16 +373,18 @@ export class EdgeCounter {
         n++
       }
       memo.runEnds[number] = n
+      if ((number & chunkSources) === chunkSources || n - chunkStart >= chunkEdges) {
+        chunks.push(memo.chunk(chunkSource, list, chunkStart, n))
+        chunkStart = n
+        chunkSource = -1
+      }
     }
-    list.length = n
-    memo.spareTargets = previousTargets
-    memo.spareCounts = previousCounts
-    memo.list = list
-    memo.ids = ids
-    memo.targets = nextTargets
-    memo.counts = nextCounts
+    if (chunkSource >= 0) chunks.push(memo.chunk(chunkSource, list, chunkStart, n))
+    // Edges past the end of this render are the render before last's: let them go.
+    for (let k = n; k < memo.spareCount; k++) list[k] = undefined
+    memo.swap(n, ids)
     if (numbers.size > 2 * sources + 1024) memo.forgetDeparted()
-    return new ListMap(list)
+    return new ChunkedList(chunks, n)
   }
 }
 
@@ -318,6 +409,11 @@ const grow = (array: Int32Array): Int32Array => {
 
 const lookahead = 8
 
+/** A chunk ends after a source whose number has these bits set (about every 4th source)... */
+const chunkSources = 3
+/** ...or once it holds this many edges. */
+const chunkEdges = 256
+
 /**
  * The edges of the previous render of a view, by source, for {@link EdgeCounter.edges} to reuse.
  *
@@ -325,13 +421,17 @@ const lookahead = 8
  * @category internal
  */
 export class EdgeMemo {
-  list: ReadonlyArray<RenderedEdge> = []
+  /** The edges of the last render, in order: its first `count` entries (the array is reused, see `swap`). */
+  list: Array<RenderedEdge | undefined> = []
+  count = 0
   /** The node ids of the render that made `list`. */
   ids: ReadonlyArray<string> = []
   /** The target (index in `ids`) and connection count of each edge of `list`. */
   targets: Int32Array = new Int32Array(0)
   counts: Int32Array = new Int32Array(0)
   /** The arrays of the render before, overwritten by the next one (two sets in turn, no allocation). */
+  spareList: Array<RenderedEdge | undefined> = []
+  spareCount = 0
   spareTargets: Int32Array = new Int32Array(0)
   spareCounts: Int32Array = new Int32Array(0)
   /** Renders so far: stamps the runs each one wrote. */
@@ -345,6 +445,62 @@ export class EdgeMemo {
   runStarts: Int32Array = new Int32Array(0)
   runEnds: Int32Array = new Int32Array(0)
   runStamps: Int32Array = new Int32Array(0)
+  /** Per source number: the chunk of the last render that starts with its run, and that render. */
+  chunks: Array<ReadonlyArray<RenderedEdge> | undefined> = []
+  chunkStamps: Int32Array = new Int32Array(0)
+
+  /** Makes the spare arrays hold at least `size` edges. */
+  reserve(size: number): void {
+    if (this.spareTargets.length >= size) return
+    const capacity = Math.ceil(size * 1.25)
+    this.spareTargets = new Int32Array(capacity)
+    this.spareCounts = new Int32Array(capacity)
+    const list: Array<RenderedEdge | undefined> = new Array(capacity)
+    for (let k = 0; k < capacity; k++) list[k] = undefined
+    this.spareList = list
+    this.spareCount = 0
+  }
+
+  /** Makes the spare arrays hold the render just made (`count` edges over `ids`) and the last one spare. */
+  swap(count: number, ids: ReadonlyArray<string>): void {
+    const list = this.list
+    const targets = this.targets
+    const counts = this.counts
+    this.list = this.spareList
+    this.targets = this.spareTargets
+    this.counts = this.spareCounts
+    this.spareList = list
+    this.spareTargets = targets
+    this.spareCounts = counts
+    this.spareCount = this.count
+    this.count = count
+    this.ids = ids
+  }
+
+  /**
+   * The chunk of `list[from..to)`, which starts with the run of source `source`: the last render's chunk
+   * starting with that source when it holds the same edge objects, else a copy.
+   */
+  chunk(
+    source: number,
+    list: ReadonlyArray<RenderedEdge | undefined>,
+    from: number,
+    to: number
+  ): ReadonlyArray<RenderedEdge> {
+    let chunk = this.chunkStamps[source] === this.renders - 1 ? this.chunks[source] : undefined
+    if (chunk !== undefined && chunk.length === to - from) {
+      for (let k = 0; k < chunk.length; k++) {
+        if (chunk[k] !== list[from + k]) {
+          chunk = undefined
+          break
+        }
+      }
+    } else chunk = undefined
+    chunk ??= list.slice(from, to) as Array<RenderedEdge>
+    this.chunks[source] = chunk
+    this.chunkStamps[source] = this.renders
+    return chunk
+  }
 
   /** Makes room for source number `number`. */
   room(number: number): void {
@@ -354,6 +510,10 @@ export class EdgeMemo {
     const stamps = new Int32Array(this.runStarts.length).fill(-1)
     stamps.set(this.runStamps)
     this.runStamps = stamps
+    const chunkStamps = new Int32Array(this.runStarts.length).fill(-1)
+    chunkStamps.set(this.chunkStamps)
+    this.chunkStamps = chunkStamps
+    while (this.chunks.length < this.runStarts.length) this.chunks.push(undefined)
   }
 
   /** Renumbers the sources of the last render, forgetting the ids that had no edges in it. */
@@ -374,5 +534,8 @@ export class EdgeMemo {
     this.runStarts = starts
     this.runEnds = ends
     this.runStamps = stamps
+    // Chunk boundaries follow source numbers: the next render builds its chunks afresh.
+    this.chunks = this.chunks.map(() => undefined)
+    this.chunkStamps = new Int32Array(this.chunkStamps.length).fill(-1)
   }
 }

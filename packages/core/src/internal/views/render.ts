@@ -191,19 +191,31 @@ export class Resolver {
     return internet
   }
 
-  /** Renders a pseudo node this resolver handed out. */
-  node(id: string): RenderedNode | undefined {
+  /**
+   * Renders a pseudo node this resolver handed out; `previous`, the node of the same id in the last render, is
+   * returned when it would render the same (most do, and a containers render has a thousand of them).
+   */
+  node(id: string, previous?: RenderedNode): RenderedNode | undefined {
     const info = this.pseudo.get(id)
     if (info === undefined) return undefined
     switch (info.kind) {
       case "internet":
-        return Pseudo.internetNode(info.direction)
-      case "peer":
+        return previous ?? Pseudo.internetNode(info.direction)
+      case "peer": {
+        if (previous !== undefined && previous.label === info.address) {
+          if (info.scope === "") return previous
+          if (previous.labelMinor === `Unknown peer on ${hostLabel(this.l.hosts, info.scope)}`) return previous
+        }
         return Pseudo.peerNode(info.address, info.scope, hostLabel(this.l.hosts, info.scope))
+      }
       case "uncontained":
-        return Pseudo.uncontainedNode(info.host, hostLabel(this.l.hosts, info.host))
-      case "unmanaged":
-        return Pseudo.unmanagedNode(info.host, hostLabel(this.l.hosts, info.host))
+      case "unmanaged": {
+        const label = hostLabel(this.l.hosts, info.host)
+        if (previous !== undefined && previous.labelMinor === label) return previous
+        return info.kind === "uncontained"
+          ? Pseudo.uncontainedNode(info.host, label)
+          : Pseudo.unmanagedNode(info.host, label)
+      }
     }
   }
 }
@@ -366,7 +378,11 @@ const nodeRenderer = (render: TopologySpec["node"], hosts: ReadonlyMap<string, N
       if (valid) return cached.rendered
     }
     reads.reset(hosts)
-    const rendered = render(node, reads)
+    let rendered = render(node, reads)
+    // A host the node read changed (a delta moves a host's metrics and re-renders the containers on it): when
+    // the node renders the same, keep the previous object, so nothing new lives on until the next render.
+    const before = cached?.rendered
+    if (before !== undefined && rendered !== undefined && nodeEquals(before, rendered)) rendered = before
     if (!reads.whole) memo.set(node, { rendered, ids: reads.ids, nodes: reads.nodes })
     return rendered
   }
@@ -460,8 +476,16 @@ interface RenderState {
   readonly edges: EdgeMemo
   readonly counter: EdgeCounter
   readonly pseudos: Pseudos
-  /** The pseudo nodes of the last render, by id. */
-  pseudoNodes: ReadonlyMap<string, RenderedNode>
+  /**
+   * The pseudo nodes of the last render, by id: one map kept up to date (most ids stay from render to render,
+   * so it neither grows nor is rebuilt; a map built per render would live until the next one and be promoted).
+   */
+  readonly pseudoNodes: Map<string, RenderedNode>
+  /** The node ids of a render before pseudo nodes are placed (rewritten by every render). */
+  readonly scratchIds: Array<string>
+  /** The final node ids of the last two renders, in turn: the edge memo reads the last one's while the next renders. */
+  readonly finalIds: readonly [Array<string>, Array<string>]
+  renders: number
 }
 
 const renderStates = new WeakMap<MergedReport, WeakMap<TopologySpec, RenderState>>()
@@ -474,7 +498,15 @@ const renderState = (report: MergedReport, spec: TopologySpec): RenderState => {
   }
   let state = bySpec.get(spec)
   if (state === undefined) {
-    state = { edges: new EdgeMemo(), counter: new EdgeCounter([]), pseudos: new Pseudos(), pseudoNodes: new Map() }
+    state = {
+      edges: new EdgeMemo(),
+      counter: new EdgeCounter([]),
+      pseudos: new Pseudos(),
+      pseudoNodes: new Map(),
+      scratchIds: [],
+      finalIds: [[], []],
+      renders: 0
+    }
     bySpec.set(spec, state)
   }
   return state
@@ -496,7 +528,13 @@ const unset = (array: Int32Array, size: number): Int32Array => {
  * need them, each endpoint (as a target) and absent id resolved once.
  */
 class Pseudos {
-  private readonly index = new Map<string, number>()
+  /**
+   * Pseudo node ids to numbers, for one render. A fresh map per render rather than one cleared map: V8
+   * allocates the grown tables of a map that lives in the old generation straight into the old generation,
+   * so a cleared map that refills to thousands of entries every render left ~0.5 MB of garbage there per
+   * render (a young map's tables die young with it).
+   */
+  private index = new Map<string, number>()
   /** 1 when pseudo node `real + k` stands for something outside the report. */
   private outside = new Uint8Array(64)
   private targets: Int32Array = new Int32Array(0)
@@ -516,7 +554,7 @@ class Pseudos {
     this.resolver = resolver
     this.ids = ids
     this.real = real
-    this.index.clear()
+    this.index = new Map()
     this.targets = unset(this.targets, table.size)
     this.absent = unset(this.absent, table.absent.length)
     this.hosts = unset(this.hosts, table.hosts.size)
@@ -532,7 +570,7 @@ class Pseudos {
   release(): void {
     this.resolver = emptyResolver
     this.ids = []
-    this.index.clear()
+    this.index = new Map()
   }
 
   /** The node index of a pseudo node id, numbering it on first sight. */
@@ -776,8 +814,14 @@ export const renderTopology = (report: MergedReport, spec: TopologySpec): Render
   const topology = numbered(report, spec.topology, table)
   const at = renderNodes(topology, spec, l.hosts, list)
   const real = list.length
-  const ids = list.map((n) => n.id)
   const state = renderState(report, spec)
+  // Id arrays as long as the view, rewritten in place rather than allocated per render (see `RenderState`).
+  const ids = state.scratchIds
+  for (let i = 0; i < real; i++) ids[i] = list[i]!.id
+  ids.length = real
+  const finalIds = state.finalIds[state.renders++ & 1]!
+  for (let i = 0; i < real; i++) finalIds[i] = ids[i]!
+  finalIds.length = real
   const counter = state.counter.reset(ids, table.used)
   const resolver = new Resolver(l, spec.unowned)
   const pseudos = state.pseudos.reset(table, resolver, ids, real)
@@ -806,29 +850,31 @@ export const renderTopology = (report: MergedReport, spec: TopologySpec): Render
     const groups = groupPeers(resolver, usedIds)
     const mapping = new Int32Array(ids.length)
     for (let i = 0; i < real; i++) mapping[i] = i
-    const finalIds = ids.slice(0, real)
     const placed = new Map<string, number>()
     const kept = state.pseudoNodes
-    const pseudoNodes = new Map<string, RenderedNode>()
     for (let i = real; i < ids.length; i++) {
       if (used[i] === 0) continue
       const id = ids[i]!
-      let node = groups.get(id) ?? resolver.node(id)!
+      let node = groups.get(id) ?? resolver.node(id, kept.get(id))!
       let j = placed.get(node.id)
       if (j === undefined) {
-        // Pseudo nodes are built afresh every render: keep the last render's object when nothing changed.
+        // Subnet groups are built afresh every render: keep the last render's object when nothing changed.
         const before = kept.get(node.id)
-        if (before !== undefined && nodeEquals(before, node)) node = before
+        if (before !== undefined && (before === node || nodeEquals(before, node))) node = before
+        else kept.set(node.id, node)
         j = finalIds.length
         finalIds.push(node.id)
         placed.set(node.id, j)
-        pseudoNodes.set(node.id, node)
         list.push(node)
       }
       mapping[i] = j
     }
-    state.pseudoNodes = pseudoNodes
+    for (const id of kept.keys()) if (!placed.has(id)) kept.delete(id)
     counter.renumber(mapping, finalIds)
+  } else {
+    if (state.pseudoNodes.size > 0) state.pseudoNodes.clear()
+    // The scratch ids are rewritten by the next render: the counter (and the edge memo) keep the final ones.
+    counter.ids = finalIds
   }
   pseudos.release()
   return { nodes: new ListMap(list), edges: counter.edges(state.edges) }
