@@ -59,7 +59,13 @@ try {
         private: true,
         type: "module",
         engines: { node: ">=22" },
-        dependencies: deps,
+        // the optional peers a user of the Docker and ZooKeeper layers (core, scheduler, zk-migrate) installs
+        dependencies: {
+          ...deps,
+          dockerode: "^5.0.1",
+          "@types/dockerode": "^4.0.2",
+          "node-zookeeper-client": "^1.1.3"
+        },
         devDependencies: { "@types/node": "^22", typescript: "6.0.3" }
       },
       null,

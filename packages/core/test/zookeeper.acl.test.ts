@@ -1,4 +1,4 @@
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, layer } from "@effect/vitest"
 import { Acl, Op, ZooKeeperClient, ZooKeeperError } from "@orchestrator/core/zookeeper"
 import { Context, Effect, Fiber, Layer, Option } from "effect"
 import { zookeeperFixture } from "../../../test/fixtures/index.js"
