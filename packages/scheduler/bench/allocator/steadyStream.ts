@@ -3,7 +3,7 @@
  * per role), simulated time, real allocator: tasks of a mixed workload arrive at every framework faster than
  * the cluster can run them, finish after their duration, and every finished task is a resource change that
  * triggers an event-driven cycle for its agent (plus a full cycle every simulated second). Frameworks launch
- * what fits from each offer (first fit over the head of their queue) and decline the rest with Mesos'
+ * what fits from each offer (balanced bin packing over the head of their queue) and decline the rest with Mesos'
  * default 5 s filter; an offer must hold the smallest task shape (`minAllocatable`).
  *
  * Measured over the steady phase (after a warm-up): placement decisions (tasks launched) per wall second,
@@ -148,21 +148,42 @@ export const steadyStream = (make: () => StreamSubject, options: StreamOptions):
   const ticksPerSecond = Math.round(1000 / options.tickMs)
   let carry = 0
 
+  /** What a framework looks at in its queue for one offer (the head of the queue, oldest first). */
+  const window = 64
   const launchFrom = (offers: ReadonlyArray<Offer>, tick: number, now: number, measuring: boolean): Set<string> => {
     const declined = new Set<string>()
     for (const offer of offers) {
       const queue = queues[frameworkIndex(offer.frameworkId)]!
-      let left = offer.resources
-      for (let k = 0; k < queue.length && k < 16; ) {
-        const shape = queue[k]!
-        const need = shapeResources[shape]!
-        if (!left.contains(need)) {
-          k++
-          continue
+      // Bin packing, as a packing framework does: among the queued tasks at the head of the queue, launch the
+      // one that leaves what is left of the offer most balanced (cpus and memory as shares of an agent, so
+      // the rest stays usable by the next tasks; bigger tasks first on a tie), until none fits. Plain numbers:
+      // the offer's amounts are read once.
+      const amounts = offer.resources.quantities()
+      let leftCpus = amounts.cpus ?? 0
+      let leftMem = amounts.mem ?? 0
+      let used: Resources.Resources | undefined
+      for (;;) {
+        let best = -1
+        let bestScore = -1
+        for (let k = 0; k < queue.length && k < window; k++) {
+          const s = shapes[queue[k]!]!
+          if (s.cpus > leftCpus + 1e-9 || s.mem > leftMem + 1e-9) continue
+          const score =
+            0.01 * (s.cpus / agentCpus + s.mem / agentMem) -
+            Math.abs((leftCpus - s.cpus) / agentCpus - (leftMem - s.mem) / agentMem)
+          if (score > bestScore) {
+            best = k
+            bestScore = score
+          }
         }
-        left = left.subtract(need)
-        queue.splice(k, 1)
+        if (best < 0) break
+        const shape = queue[best]!
+        queue.splice(best, 1)
         const s = shapes[shape]!
+        const need = shapeResources[shape]!
+        leftCpus -= s.cpus
+        leftMem -= s.mem
+        used = used === undefined ? need : used.add(need)
         const ends = tick + Math.max(1, Math.round((s.seconds * (0.5 + random()) * 1000) / options.tickMs))
         const list = finishing.get(ends) ?? []
         list.push({ offer, resources: need, cpus: s.cpus, mem: s.mem })
@@ -171,6 +192,7 @@ export const steadyStream = (make: () => StreamSubject, options: StreamOptions):
         usedMem += s.mem
         if (measuring) decisions++
       }
+      const left = used === undefined ? offer.resources : offer.resources.subtract(used)
       if (!left.isEmpty()) {
         subject.recover(offer, left, now, 5)
         declined.add(offer.agentId)

@@ -32,8 +32,10 @@ import {
   UnknownId
 } from "./AllocatorError.js"
 import { addInto, Dims, fixed, type Vec } from "./internal/Dims.js"
+import { checkQuota, Headroom } from "./internal/Quota.js"
 import { dominantShare, SortNode, Sorter } from "./internal/Sorter.js"
-import { type Resource, Resources, scalars } from "./Resources.js"
+import { type AgentState, ClientNode, type FrameworkState, record, RoleNode } from "./internal/State.js"
+import { Resources, scalars } from "./Resources.js"
 import * as Role from "./Role.js"
 
 /**
@@ -174,90 +176,7 @@ export interface AgentView {
   readonly available: Resources
 }
 
-interface Filter {
-  readonly resources: Resources
-  readonly until: number
-}
-
-interface FrameworkState {
-  readonly id: string
-  roles: ReadonlySet<string>
-  revocable: boolean
-  /** False for a framework only known from allocations reported by an agent (`addAgent`). */
-  registered: boolean
-  active: boolean
-  readonly suppressed: Set<string>
-  readonly clients: Map<string, ClientNode>
-}
-
-interface AgentState {
-  readonly id: string
-  readonly seq: number
-  hostname: string
-  attributes: Readonly<Record<string, string>>
-  total: Resources
-  available: Resources
-  /** The total has reservations or revocable resources, so offers differ by role and framework. */
-  special: boolean
-  readonly clients: Set<ClientNode>
-  /** Bumped whenever `available` changes. */
-  version: number
-  /**
-   * The last walk over this agent found no taker: until `idleUntil` (the first decline filter to expire),
-   * and while neither the agent (`idleVersion`) nor the frameworks (`idleEpoch`) change, another walk
-   * would find none either, so it is skipped.
-   */
-  idleVersion: number
-  idleEpoch: number
-  idleUntil: number
-}
-
-class RoleNode extends SortNode {
-  self: SortNode | undefined = undefined
-  explicitWeight: number | undefined = undefined
-  quota: Quota | undefined = undefined
-  guarantee: Vec | undefined = undefined
-  limit: Vec | undefined = undefined
-  readonly allocUnres: Vec = []
-  readonly reserved: Vec = []
-  /** The topmost role on the path (this one included) with a guarantee. */
-  quotaTop: RoleNode | undefined = undefined
-  /** The roles on the path (this one included) with a limit. */
-  limited: ReadonlyArray<RoleNode> = []
-  /** This role or one below it has a guarantee. */
-  guaranteeBelow = false
-  constructor(
-    name: string,
-    readonly parentRole: RoleNode | undefined,
-    parent: SortNode
-  ) {
-    super("role", name, parent)
-  }
-}
-
-class ClientNode extends SortNode {
-  subscribed = false
-  readonly allocations = new Map<AgentState, Resources>()
-  readonly filters = new Map<AgentState, Array<Filter>>()
-  constructor(
-    readonly framework: FrameworkState,
-    readonly role: RoleNode,
-    self: SortNode
-  ) {
-    super("client", framework.id, self)
-  }
-}
-
 const ok: Result.Result<void> = Result.succeed(undefined)
-
-const record = (dims: Dims, vec: Vec | undefined): Readonly<Record<string, number>> => {
-  const out: Record<string, number> = {}
-  if (vec === undefined) return out
-  for (let i = 0; i < vec.length; i++) if ((vec[i] ?? 0) !== 0) out[dims.names[i]!] = vec[i]!
-  return out
-}
-
-const floor3 = (x: number): number => Math.max(0, Math.floor(x * 1000 + 1e-6) / 1000)
 
 const defaultMinAllocatable: ReadonlyArray<Resources> = [
   Result.getOrThrow(scalars({ cpus: 0.01 })),
@@ -289,6 +208,7 @@ const defaultMinAllocatable: ReadonlyArray<Resources> = [
  */
 export class DrfAllocator {
   private readonly dims: Dims
+  private readonly headroom: Headroom
   private readonly sorter = new Sorter()
   private readonly roles = new Map<string, RoleNode>()
   private readonly agents = new Map<string, AgentState>()
@@ -297,10 +217,6 @@ export class DrfAllocator {
   private readonly minAllocatable: ReadonlyArray<ReadonlyArray<readonly [string, number]>>
   private readonly defaultRefuseMs: number
   private readonly totalVec: Vec = []
-  private readonly freeUnres: Vec = []
-  private guaranteeTops: ReadonlyArray<RoleNode> = []
-  private limitedRoles = 0
-  private surplusCache: Vec | undefined = undefined
   private seq = 0
   /** Decline filters by the second they expire in, so expired ones are dropped even if never checked again. */
   private readonly expiries = new Map<number, Array<readonly [ClientNode, AgentState]>>()
@@ -310,6 +226,7 @@ export class DrfAllocator {
 
   private constructor(options: Required<AllocatorOptions>) {
     this.dims = new Dims(new Set(options.fairnessExcludedResourceNames))
+    this.headroom = new Headroom(this.dims)
     this.sorter.fair = this.dims.fair
     this.sorter.total = this.totalVec
     this.minAllocatable = options.minAllocatable.map((r) => Object.entries(r.quantities()))
@@ -375,26 +292,6 @@ export class DrfAllocator {
     }
   }
 
-  private refreshQuotaIndex(): void {
-    const tops: Array<RoleNode> = []
-    const paths = [...this.roles.keys()].sort()
-    for (const path of paths) {
-      const r = this.roles.get(path)!
-      const p = r.parentRole
-      r.limited = r.limit === undefined ? (p?.limited ?? []) : [...(p?.limited ?? []), r]
-      r.quotaTop = p?.quotaTop ?? (r.guarantee === undefined ? undefined : r)
-      if (r.quotaTop === r) tops.push(r)
-      r.guaranteeBelow = false
-    }
-    for (const path of paths) {
-      const r = this.roles.get(path)!
-      if (r.guarantee !== undefined) for (let a: RoleNode | undefined = r; a; a = a.parentRole) a.guaranteeBelow = true
-    }
-    this.guaranteeTops = tops
-    this.limitedRoles = paths.filter((p) => this.roles.get(p)!.limit !== undefined).length
-    this.surplusCache = undefined
-  }
-
   /**
    * Sets a role's weight (default 1): its subtree's share is divided by it, so weight 2 gets twice the
    * resources of a weight-1 sibling.
@@ -428,63 +325,14 @@ export class DrfAllocator {
     const valid = this.validRole(role)
     if (Result.isFailure(valid)) return Result.fail(valid.failure)
     if (role === Role.any) return Result.fail(new InvalidQuota({ role, reason: "the '*' role cannot have a quota" }))
-    const fail = (reason: string) => Result.fail(new InvalidQuota({ role, reason }))
-    const toVec = (what: string, r: Resources | undefined): Result.Result<Vec | undefined, InvalidQuota> => {
-      if (r === undefined) return Result.succeed(undefined)
-      for (const e of r.entries) {
-        if (e.value._tag !== "Scalar") return fail(`${what} ${e.name} is not a scalar`)
-        if (e.reservation !== undefined || e.revocable)
-          return fail(`${what} ${e.name} must be unreserved and non-revocable`)
-        if (!this.dims.has(e.name) || (this.totalVec[this.dims.of(e.name)] ?? 0) === 0)
-          return fail(`${what} names ${e.name}, which no agent has`)
-      }
-      return Result.succeed(this.dims.vec(r))
-    }
-    const g = toVec("guarantee", quota?.guarantee)
-    if (Result.isFailure(g)) return Result.fail(g.failure)
-    const l = toVec("limit", quota?.limit)
-    if (Result.isFailure(l)) return Result.fail(l.failure)
-    const guarantee = g.success
-    const limit = l.success
-    if (guarantee !== undefined && limit !== undefined)
-      for (let i = 0; i < guarantee.length; i++)
-        if ((guarantee[i] ?? 0) > 0 && limit[i] !== undefined && (guarantee[i] ?? 0) > limit[i]!)
-          return fail(`guarantee of ${this.dims.names[i]} (${guarantee[i]}) is above its limit (${limit[i]})`)
-    // Capacity and nesting checks on the quotas as they would be.
-    const guarantees = new Map<string, Vec>()
-    for (const [path, r] of this.roles)
-      if (r.guarantee !== undefined && path !== role) guarantees.set(path, r.guarantee)
-    if (guarantee?.some((x) => x > 0)) guarantees.set(role, guarantee)
-    const sumTop: Vec = []
-    const children = new Map<string, Vec>()
-    for (const [path, vec] of guarantees) {
-      const ancestors = Role.ancestors(path)
-      const parent = ancestors.find((a) => guarantees.has(a))
-      if (parent === undefined) addInto(sumTop, vec)
-      else {
-        const sum = children.get(parent) ?? []
-        addInto(sum, vec)
-        children.set(parent, sum)
-      }
-    }
-    for (let i = 0; i < sumTop.length; i++)
-      if ((sumTop[i] ?? 0) > (this.totalVec[i] ?? 0))
-        return fail(
-          `guarantees of ${this.dims.names[i]} would total ${sumTop[i]}, above the cluster's ${this.totalVec[i] ?? 0}`
-        )
-    for (const [parent, sum] of children) {
-      const pg = guarantees.get(parent)!
-      for (let i = 0; i < sum.length; i++)
-        if ((sum[i] ?? 0) > (pg[i] ?? 0))
-          return fail(
-            `children of ${parent} would be guaranteed ${sum[i]} ${this.dims.names[i]}, above its ${pg[i] ?? 0}`
-          )
-    }
+    const checked = checkQuota(role, quota, this.roles, this.totalVec, this.dims)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const { guarantee, limit } = checked.success
     const node = this.role(role)
     node.quota = quota
     node.guarantee = guarantee
     node.limit = limit
-    this.refreshQuotaIndex()
+    this.headroom.refresh(this.roles)
     if (quota === undefined) this.prune(node)
     return ok
   }
@@ -505,7 +353,7 @@ export class DrfAllocator {
     addInto(this.totalVec, this.dims.vec(total), sign)
     this.updateReserved(total, sign)
     this.sorter.invalidate()
-    this.surplusCache = undefined
+    this.headroom.surplusCache = undefined
     if (sign === 1) {
       agent.total = total
       agent.special = total.entries.some((e) => e.reservation !== undefined || e.revocable)
@@ -564,7 +412,7 @@ export class DrfAllocator {
     this.agents.set(id, agent)
     this.agentOrder.push(agent)
     this.setTotal(agent, info.total, 1)
-    addInto(this.freeUnres, this.dims.vec(info.total, true))
+    addInto(this.headroom.freeUnres, this.dims.vec(info.total, true))
     for (const a of allocated) {
       const fw = this.frameworkOrPlaceholder(a.frameworkId)
       this.track(this.client(fw, a.role), agent, a.resources, 1, false)
@@ -601,12 +449,12 @@ export class DrfAllocator {
           })
         )
       const free = this.dims.vec(agent.available, true)
-      addInto(this.freeUnres, free, -1)
+      addInto(this.headroom.freeUnres, free, -1)
       this.setTotal(agent, agent.total, -1)
       this.setTotal(agent, update.total, 1)
       agent.available = update.total.subtract(allocated)
       agent.version++
-      addInto(this.freeUnres, this.dims.vec(agent.available, true), 1)
+      addInto(this.headroom.freeUnres, this.dims.vec(agent.available, true), 1)
     }
     if (update.hostname !== undefined) agent.hostname = update.hostname
     if (update.attributes !== undefined) agent.attributes = update.attributes
@@ -628,7 +476,7 @@ export class DrfAllocator {
     }
     for (const fw of this.frameworks.values()) for (const c of fw.clients.values()) c.filters.delete(agent)
     this.setTotal(agent, agent.total, -1)
-    addInto(this.freeUnres, this.dims.vec(agent.total, true), -1)
+    addInto(this.headroom.freeUnres, this.dims.vec(agent.total, true), -1)
     this.agents.delete(id)
     this.agentOrder = this.agentOrder.filter((a) => a !== agent)
     for (const fw of [...this.frameworks.values()]) this.cleanup(fw)
@@ -691,12 +539,12 @@ export class DrfAllocator {
       )
     const allocated = agent.total.subtract(agent.available)
     const total = agent.total.subtract(from).add(to)
-    addInto(this.freeUnres, this.dims.vec(agent.available, true), -1)
+    addInto(this.headroom.freeUnres, this.dims.vec(agent.available, true), -1)
     this.setTotal(agent, agent.total, -1)
     this.setTotal(agent, total, 1)
     agent.available = total.subtract(allocated)
     agent.version++
-    addInto(this.freeUnres, this.dims.vec(agent.available, true), 1)
+    addInto(this.headroom.freeUnres, this.dims.vec(agent.available, true), 1)
     const node = this.roles.get(role)
     if (node !== undefined) this.prune(node)
     return ok
@@ -890,8 +738,8 @@ export class DrfAllocator {
     const unres = reserved ? this.dims.vec(resources, true) : vec
     this.sorter.allocate(client, vec, sign, counts)
     for (let r: RoleNode | undefined = client.role; r; r = r.parentRole) addInto(r.allocUnres, unres, sign)
-    addInto(this.freeUnres, unres, sign === 1 ? -1 : 1)
-    this.surplusCache = undefined
+    addInto(this.headroom.freeUnres, unres, sign === 1 ? -1 : 1)
+    this.headroom.surplusCache = undefined
     const held = client.allocations.get(agent)
     const next = sign === 1 ? (held === undefined ? resources : held.add(resources)) : held!.subtract(resources)
     if (next.isEmpty()) {
@@ -908,7 +756,7 @@ export class DrfAllocator {
 
   /** Quotas make eligibility depend on allocations elsewhere, so idle agents are not skipped then. */
   private quotaMode(): boolean {
-    return this.guaranteeTops.length > 0 || this.limitedRoles > 0
+    return this.headroom.active()
   }
 
   /**
@@ -979,55 +827,6 @@ export class DrfAllocator {
     return false
   }
 
-  private consumed(role: RoleNode, d: number): number {
-    return (role.allocUnres[d] ?? 0) + (role.reserved[d] ?? 0)
-  }
-
-  private remainingGuarantee(top: RoleNode, d: number): number {
-    return Math.max(0, (top.guarantee?.[d] ?? 0) - this.consumed(top, d))
-  }
-
-  private unmet(top: RoleNode): boolean {
-    const g = top.guarantee!
-    for (let d = 0; d < g.length; d++) if ((g[d] ?? 0) > 0 && this.remainingGuarantee(top, d) > 0) return true
-    return false
-  }
-
-  /** Free unreserved resources minus what unmet guarantees still need, per dimension. */
-  private surplus(): Vec {
-    if (this.surplusCache !== undefined) return this.surplusCache
-    const out: Vec = [...this.freeUnres]
-    for (const top of this.guaranteeTops)
-      for (let d = 0; d < top.guarantee!.length; d++) out[d] = (out[d] ?? 0) - this.remainingGuarantee(top, d)
-    this.surplusCache = out
-    return out
-  }
-
-  /** Cuts the unreserved scalars of an offer to the role's limits and to the headroom it may use. */
-  private cut(resources: Resources, role: RoleNode, stage: 1 | 2): Resources {
-    const headroom = this.guaranteeTops.length > 0
-    let changed = false
-    const entries = resources.entries.map((e): Resource => {
-      if (e.value._tag !== "Scalar" || e.reservation !== undefined || e.revocable) return e
-      const d = this.dims.of(e.name)
-      let allowed = Number.POSITIVE_INFINITY
-      if (headroom) {
-        const top = role.quotaTop
-        const guaranteed = top !== undefined && (top.guarantee![d] ?? 0) > 0
-        const own = top === undefined ? 0 : this.remainingGuarantee(top, d)
-        allowed = stage === 1 && guaranteed ? own : (this.surplus()[d] ?? 0) + own
-      }
-      for (const l of role.limited) {
-        const cap = l.limit![d]
-        if (cap !== undefined) allowed = Math.min(allowed, cap - this.consumed(l, d))
-      }
-      if (e.value.value <= allowed) return e
-      changed = true
-      return { ...e, value: { _tag: "Scalar", value: floor3(allowed) } }
-    })
-    return changed ? Resources.unsafeFrom(entries) : resources
-  }
-
   private dropExpiredFilters(now: number): void {
     const upTo = Math.floor(now / 1000) - 1
     if (upTo <= this.expiredUpTo) return
@@ -1068,7 +867,8 @@ export class DrfAllocator {
         (r) => (r.reservation === undefined || Role.isWithin(role, r.reservation.role)) && (!r.revocable || revocable)
       )
     }
-    if (client.role.limited.length > 0 || this.guaranteeTops.length > 0) res = this.cut(res, client.role, stage)
+    if (client.role.limited.length > 0 || this.headroom.guaranteeTops.length > 0)
+      res = this.headroom.cut(res, client.role, stage)
     return res
   }
 
@@ -1114,7 +914,10 @@ export class DrfAllocator {
     if (node.kind === "client") return this.visit(node as ClientNode)
     if (node.kind === "self") return this.walk(node)
     const role = node as RoleNode
-    if (this.walkStage === 1 && (!role.guaranteeBelow || (role.quotaTop !== undefined && !this.unmet(role.quotaTop))))
+    if (
+      this.walkStage === 1 &&
+      (!role.guaranteeBelow || (role.quotaTop !== undefined && !this.headroom.unmet(role.quotaTop)))
+    )
       return false
     return this.walk(role)
   }
@@ -1124,9 +927,11 @@ export class DrfAllocator {
     const fw = client.framework
     if (!fw.active || !client.subscribed || fw.suppressed.has(client.role.name)) return false
     const stage = this.walkStage
-    if (stage === 1 && (client.role.quotaTop === undefined || !this.unmet(client.role.quotaTop))) return false
+    if (stage === 1 && (client.role.quotaTop === undefined || !this.headroom.unmet(client.role.quotaTop))) return false
     const offer = this.offerable(agent, client, stage)
-    if (!this.isAllocatable(offer)) return false
+    // during a walk the agent's available resources are always allocatable (checked before the walk, and
+    // the walk stops once an offer leaves too little), so only a cut-down offer needs the check
+    if (offer !== agent.available && !this.isAllocatable(offer)) return false
     const until = this.filteredUntil(client, agent, offer, this.walkNow)
     if (until > 0) {
       if (until < this.walkIdleUntil) this.walkIdleUntil = until
@@ -1181,7 +986,7 @@ export class DrfAllocator {
         resources
       })
     }
-    if (this.guaranteeTops.length > 0) for (const agent of agents) this.allocateAgent(agent, now, 1, emit)
+    if (this.headroom.guaranteeTops.length > 0) for (const agent of agents) this.allocateAgent(agent, now, 1, emit)
     for (const agent of agents) this.allocateAgent(agent, now, 2, emit)
     return offers
   }
@@ -1227,7 +1032,7 @@ export class DrfAllocator {
       .sort((a, b) => (a.name < b.name ? -1 : 1))
       .map((r) => {
         const consumed: Vec = []
-        for (let d = 0; d < this.dims.names.length; d++) consumed[d] = fixed(this.consumed(r, d))
+        for (let d = 0; d < this.dims.names.length; d++) consumed[d] = fixed(this.headroom.consumed(r, d))
         const frameworks = (r.self?.children.toArray() ?? []).map((c) => ({
           frameworkId: c.name,
           share: dominantShare(c.alloc, this.totalVec, fair),

@@ -186,6 +186,26 @@ const valueText = (v: Value): string =>
       : `{${v.items.join(",")}}`
 
 /**
+ * The keys of a merge result after adding `key` at index `at`: `undefined` while they are `own`'s so far (the
+ * usual case, so no array is built), else the array being built.
+ */
+const nextKeys = (
+  keys: Array<string> | undefined,
+  own: ReadonlyArray<string>,
+  at: number,
+  key: string
+): Array<string> | undefined => {
+  if (keys !== undefined) {
+    keys.push(key)
+    return keys
+  }
+  if (own[at] === key) return undefined
+  const out = own.slice(0, at)
+  out.push(key)
+  return out
+}
+
+/**
  * An immutable bag of resources. Build one with {@link parse}, {@link fromJson}, {@link scalars} or
  * {@link make}; combine with `add`, `subtract` and `contains`.
  *
@@ -250,35 +270,37 @@ export class Resources {
 
   private merge(that: Resources, sign: 1 | -1): Resources {
     const entries: Array<Resource> = []
-    const keys: Array<string> = []
+    // the result's keys are usually this bag's own: share that array instead of building another one
+    let keys: Array<string> | undefined
+    const own = this.keys
     const a = this.entries
     const b = that.entries
     let i = 0
     let j = 0
     while (i < a.length || j < b.length) {
-      const ka = this.keys[i]
+      const ka = own[i]
       const kb = that.keys[j]
       if (kb === undefined || (ka !== undefined && ka < kb)) {
         entries.push(a[i]!)
-        keys.push(ka!)
+        keys = nextKeys(keys, own, entries.length - 1, ka!)
         i++
       } else if (ka === undefined || kb < ka) {
         if (sign === 1) {
           entries.push(b[j]!)
-          keys.push(kb)
+          keys = nextKeys(keys, own, entries.length - 1, kb)
         }
         j++
       } else {
         const value = combine(a[i]!.value, b[j]!.value, sign)
         if (!isEmptyValue(value)) {
           entries.push(withValue(a[i]!, value))
-          keys.push(ka)
+          keys = nextKeys(keys, own, entries.length - 1, ka)
         }
         i++
         j++
       }
     }
-    return new Resources(entries, keys)
+    return new Resources(entries, keys ?? (entries.length === own.length ? own : own.slice(0, entries.length)))
   }
 
   /** Whether every resource of `that` is here in at least that amount (same reservation and revocability). */

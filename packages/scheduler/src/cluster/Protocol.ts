@@ -125,7 +125,7 @@ export const Offer = Schema.Struct({
   hostname: Schema.String,
   attributes: Attributes,
   resources: Resources,
-  /** The part of `resources` reserved for the framework's role. */
+  /** The amounts of `resources.reserved` (reserved for the framework's role or a parent role), summed up. */
   reserved: Schema.optionalKey(Resources),
   createdAt: Schema.Finite
 })

@@ -115,3 +115,18 @@ export const http = async (
 
 /** A unique id for this process and call. */
 export const uniqueId = (prefix: string): string => `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+
+/** The first offer the master makes to `frameworkId` (long polls of 1 s until one comes). */
+export const takeOffer = (api: string, frameworkId: string): Promise<Json> =>
+  eventually(`an offer for ${frameworkId}`, async () => {
+    const answer = await http("GET", `${api}/frameworks/${frameworkId}/offers?wait=1000`)
+    if (answer.status !== 200) throw new Error(`offers: ${answer.status} ${JSON.stringify(answer.body)}`)
+    return answer.body.length > 0 ? answer.body[0] : undefined
+  })
+
+/** The task's status once it is in one of `states`. */
+export const taskState = (api: string, taskId: string, states: ReadonlyArray<string>): Promise<Json> =>
+  eventually(`task ${taskId} in ${states.join("/")}`, async () => {
+    const answer = await http("GET", `${api}/tasks/${taskId}`)
+    return states.includes(answer.body?.state) ? answer.body : undefined
+  })

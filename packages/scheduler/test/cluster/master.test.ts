@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dockerFixture, requireDocker } from "../../../../test/fixtures/index.js"
 import { freePorts } from "../../../../test/fixtures/process.js"
 import { createAgent, createMaster, type RunningAgent, type RunningMaster } from "../../src/cluster/index.js"
-import { containersOf, eventually, http, removeContainersOf, uniqueId } from "./helpers.js"
+import {
+  containersOf,
+  eventually,
+  http,
+  removeContainersOf,
+  uniqueId,
+  takeOffer as takeOfferOf,
+  taskState as taskStateOf
+} from "./helpers.js"
 
 const fixture = dockerFixture()
 
@@ -48,18 +56,8 @@ describe.skipIf(fixture === null)("Master and agent over REST (real dockerd)", (
     return answer.body.frameworkId as string
   }
 
-  const takeOffer = (frameworkId: string) =>
-    eventually(`an offer for ${frameworkId}`, async () => {
-      const answer = await http("GET", `${api}/frameworks/${frameworkId}/offers?wait=1000`)
-      expect(answer.status).toBe(200)
-      return answer.body.length > 0 ? answer.body[0] : undefined
-    })
-
-  const taskState = (taskId: string, states: ReadonlyArray<string>) =>
-    eventually(`task ${taskId} in ${states.join("/")}`, async () => {
-      const answer = await http("GET", `${api}/tasks/${taskId}`)
-      return states.includes(answer.body?.state) ? answer.body : undefined
-    })
+  const takeOffer = (frameworkId: string) => takeOfferOf(api, frameworkId)
+  const taskState = (taskId: string, states: ReadonlyArray<string>) => taskStateOf(api, taskId, states)
 
   it("answers /health with its info and leadership", async () => {
     const answer = await http("GET", `${master.url}/health`)

@@ -1,9 +1,9 @@
-import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { MasterState } from "../../src/cluster/master/MasterState.js"
 import type { AgentRegistration } from "../../src/cluster/Protocol.js"
 import * as Resources from "../../src/cluster/Resources.js"
 import type { TaskStatus } from "../../src/cluster/Task.js"
+import { failure, ok } from "./results.js"
 
 describe("Resources", () => {
   it("parses the Mesos text form and formats it back", () => {
@@ -25,10 +25,12 @@ describe("Resources", () => {
   it("names what is wrong in bad text", () => {
     expect(Resources.parse("cpus:-1")).toMatchObject({ _tag: "InvalidRequest", field: "resources.cpus" })
     expect(Resources.parse("cpus:lots")).toMatchObject({ _tag: "InvalidRequest", field: "resources.cpus" })
-    expect(Resources.parse("bananas:2", "--resources")).toMatchObject({
+    expect(Resources.parse("b@d:2", "--resources")).toMatchObject({
       _tag: "InvalidRequest",
-      field: "--resources.bananas"
+      field: "--resources.b@d"
     })
+    expect(Resources.parse("cpus(eng//x):2")).toMatchObject({ _tag: "InvalidRequest", field: "resources.cpus" })
+    expect(Resources.parse("cpus{sticky}:2")).toMatchObject({ _tag: "InvalidRequest", field: "resources.cpus" })
     expect(Resources.parse("ports:[5-3]")).toMatchObject({ _tag: "InvalidRequest", field: "resources.ports" })
     expect(Resources.parse("ports:31000")).toMatchObject({ _tag: "InvalidRequest", field: "resources.ports" })
     expect(Resources.parse("cpus")).toMatchObject({ _tag: "InvalidRequest", reason: '"cpus" is not name:value' })
@@ -62,16 +64,6 @@ const agent = (agentId: string, tasks: ReadonlyArray<TaskStatus> = []): AgentReg
   resources: { cpus: 4, mem: 4096 },
   tasks
 })
-
-const ok = <A, E>(result: Result.Result<A, E>): A => {
-  if (Result.isFailure(result)) throw new Error(`expected success, got ${String(result.failure)}`)
-  return result.success
-}
-
-const failure = <A, E>(result: Result.Result<A, E>): E => {
-  if (Result.isSuccess(result)) throw new Error("expected a failure")
-  return result.failure
-}
 
 describe("MasterState (no I/O)", () => {
   it("offers a registered agent to a framework, launches from the offer and gives the rest back", () => {
@@ -241,7 +233,9 @@ describe("MasterState reservations", () => {
     ])
     const offers = state.allocate(1)
     const total = (id: string, name: "cpus" | "mem") =>
-      offers.filter((o) => o.frameworkId === id).reduce((sum, o) => sum + (o.resources[name] ?? 0), 0)
+      offers
+        .filter((o) => o.frameworkId === id)
+        .reduce((sum, o) => sum + (Resources.quantities(o.resources)[name] ?? 0), 0)
     expect(offers.filter((o) => o.frameworkId === web).every((o) => o.reserved === undefined)).toBe(true)
     expect(offers.find((o) => o.frameworkId === eng)?.reserved).toEqual({ cpus: 2, mem: 1024 })
     expect(total(web, "cpus") + total(eng, "cpus")).toBe(4)

@@ -49,7 +49,9 @@ export const usage = `Usage: orchestrator-agent [flags]
   --advertise-url <url>         the URL the master uses (default http://<host or hostname>:<port>)
   --agent-id <id>               stable id; containers are found again by it (default: the hostname)
   --attributes <k:v;k:v>        declared attributes, e.g. "rack:r1;zone:a"
-  --resources <text>            declared resources, e.g. "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
+  --resources <text>            declared resources, e.g. "cpus:4;mem:4096;disk:10000;ports:[31000-32000]";
+                                cpus(eng):2 reserves statically for role eng, licenses:3 is a custom scalar,
+                                zones:{a,b} a set, cpus{revocable}:4 revocable
                                 (default: detected)
   --work-dir <dir>              where detected disk is measured (default /)
   --docker-socket <path>        the Docker socket (default /var/run/docker.sock or DOCKER_HOST=unix://...)

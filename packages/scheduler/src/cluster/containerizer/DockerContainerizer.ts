@@ -96,8 +96,9 @@ export const hostConfigFor = (
   containerPorts: ReadonlyArray<number>,
   defaultPidsLimit: number
 ): Dockerode.HostConfig => {
-  const cpus = spec.resources.cpus ?? 0
-  const memBytes = Math.round((spec.resources.mem ?? 0) * 1024 * 1024)
+  const amounts = Resources.quantities(spec.resources)
+  const cpus = amounts.cpus ?? 0
+  const memBytes = Math.round((amounts.mem ?? 0) * 1024 * 1024)
   const bindings: Record<string, Array<{ HostPort: string }>> = {}
   containerPorts.forEach((port, i) => {
     bindings[`${port}/tcp`] = [{ HostPort: String(hostPorts[i]) }]

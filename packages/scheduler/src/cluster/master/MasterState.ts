@@ -145,17 +145,10 @@ export class MasterState {
   registerAgent(registration: AgentRegistration, now: number): Result.Result<AgentView, RequestError> {
     const total = toAllocator(registration.resources, "resources")
     if (Result.isFailure(total)) return Result.fail(total.failure)
-    if (Resources.isEmpty(registration.resources)) {
+    if (total.success.isEmpty()) {
       return Result.fail(new InvalidRequest({ field: "resources", reason: "an agent must offer some resources" }))
     }
     const running = registration.tasks.filter((task) => !isTerminal(task.state))
-    const used = running.reduce((sum, task) => Resources.add(sum, task.resources), Resources.empty)
-    const missing = Resources.shortfall(registration.resources, used)
-    if (missing !== undefined) {
-      return Result.fail(
-        new InvalidRequest({ field: "tasks", reason: `the running tasks need more than the agent has: ${missing}` })
-      )
-    }
     const agentId = registration.agentId
     // a stored reservation that no longer fits (the agent shrank) is kept and tried again at its next registration
     const { total: reservedTotal } = withReservations(total.success, this.reservations.get(agentId) ?? [])
@@ -164,18 +157,20 @@ export class MasterState {
     let pool = reservedTotal
     for (const task of running) {
       const role = this.roleOf(task.frameworkId, task.taskId)
-      const taken = carve(pool, task.resources, role)
-      if (taken === undefined) {
+      const wanted = toAllocator(task.resources, `tasks[${task.taskId}].resources`)
+      if (Result.isFailure(wanted)) return Result.fail(wanted.failure)
+      const taken = carve(pool, wanted.success, role)
+      if (Result.isFailure(taken)) {
         return Result.fail(
           new InvalidRequest({
-            field: `tasks[${task.taskId}].resources`,
-            reason: "do not fit in the agent's resources"
+            field: "tasks",
+            reason: `the running tasks need more than the agent has: ${taken.failure} (task ${task.taskId})`
           })
         )
       }
-      pool = pool.subtract(taken)
-      held.set(task.taskId, taken)
-      allocated.push({ frameworkId: task.frameworkId, role, resources: taken })
+      pool = pool.subtract(taken.success)
+      held.set(task.taskId, taken.success)
+      allocated.push({ frameworkId: task.frameworkId, role, resources: taken.success })
     }
     const previous = this.agents.get(agentId)
     if (previous !== undefined) this.dropAgentFromAllocator(agentId)
@@ -267,7 +262,7 @@ export class MasterState {
       url: agent.registration.url,
       attributes: agent.registration.attributes,
       resources: total,
-      used: view === undefined ? Resources.empty : Resources.subtract(total, fromAllocator(view.available)),
+      used: view === undefined ? Resources.empty : fromAllocator(view.total.subtract(view.available)),
       registeredAt: agent.registeredAt,
       lastHeartbeatAt: agent.lastHeartbeatAt,
       active: agent.active
@@ -296,6 +291,8 @@ export class MasterState {
   unreserve(agentId: string, reservation: Reservation): Result.Result<ReadonlyArray<Reservation>, RequestError> {
     const agent = this.agents.get(agentId)
     if (agent === undefined || !agent.active) return Result.fail(new NotFound({ kind: "agent", id: agentId }))
+    const resources = toAllocator(reservation.resources)
+    if (Result.isFailure(resources)) return Result.fail(resources.failure)
     const list = [...(this.reservations.get(agentId) ?? [])]
     const at = list.findIndex((r) => r.role === reservation.role)
     const missing = at < 0 ? "nothing is reserved" : Resources.shortfall(list[at]!.resources, reservation.resources)
@@ -304,8 +301,6 @@ export class MasterState {
         new InvalidRequest({ field: "resources", reason: `not reserved for ${reservation.role}: ${missing}` })
       )
     }
-    const resources = toAllocator(reservation.resources)
-    if (Result.isFailure(resources)) return Result.fail(resources.failure)
     const done = this.allocator.unreserve(agentId, reservation.role, resources.success)
     if (Result.isFailure(done)) return Result.fail(reservationError(done.failure))
     const left = Resources.subtract(list[at]!.resources, reservation.resources)
@@ -465,9 +460,9 @@ export class MasterState {
         hostname: offer.hostname,
         attributes: agent.registration.attributes,
         resources: fromAllocator(offer.resources),
-        ...(offer.resources.reserved(offer.role).isEmpty()
+        ...(offer.resources.reserved().isEmpty()
           ? {}
-          : { reserved: fromAllocator(offer.resources.reserved(offer.role)) }),
+          : { reserved: fromAllocator(offer.resources.reserved().toUnreserved()) }),
         createdAt: now,
         role: offer.role,
         allocated: offer.resources
@@ -545,12 +540,15 @@ export class MasterState {
     const agent = this.agents.get(offer.agentId)
     if (agent === undefined || !agent.active) return Result.fail(new NotFound({ kind: "agent", id: offer.agentId }))
     const ids = new Set<string>()
-    let needed = Resources.empty
+    let rest = offer.allocated
+    const held: Array<AllocResources.Resources> = []
     for (const [i, spec] of specs.entries()) {
       if (ids.has(spec.taskId) || this.tasks.has(spec.taskId)) {
         return Result.fail(new Conflict({ reason: `task id ${JSON.stringify(spec.taskId)} is already in use` }))
       }
       ids.add(spec.taskId)
+      const wanted = toAllocator(spec.resources, `tasks[${i}].resources`)
+      if (Result.isFailure(wanted)) return Result.fail(wanted.failure)
       if ((spec.containerPorts ?? []).length > Resources.portList(spec.resources).length) {
         return Result.fail(
           new InvalidRequest({
@@ -559,33 +557,22 @@ export class MasterState {
           })
         )
       }
-      if (Resources.isEmpty(spec.resources)) {
+      if (wanted.success.isEmpty()) {
         return Result.fail(
           new InvalidRequest({ field: `tasks[${i}].resources`, reason: "a task must use some resources" })
         )
       }
-      needed = Resources.add(needed, spec.resources)
-      const missing = Resources.shortfall(offer.resources, needed)
-      if (missing !== undefined) {
+      const taken = carve(rest, wanted.success, offer.role)
+      if (Result.isFailure(taken)) {
         return Result.fail(
           new InvalidRequest({
             field: `tasks[${i}].resources`,
-            reason: `the tasks ask for more than offer ${offerId} holds: ${missing}`
+            reason: `the tasks ask for more than offer ${offerId} holds: ${taken.failure}`
           })
         )
       }
-    }
-    let rest = offer.allocated
-    const held: Array<AllocResources.Resources> = []
-    for (const [i, spec] of specs.entries()) {
-      const taken = carve(rest, spec.resources, offer.role)
-      if (taken === undefined) {
-        return Result.fail(
-          new InvalidRequest({ field: `tasks[${i}].resources`, reason: `do not fit in offer ${offerId}` })
-        )
-      }
-      held.push(taken)
-      rest = rest.subtract(taken)
+      held.push(taken.success)
+      rest = rest.subtract(taken.success)
     }
     this.offers.delete(offerId)
     if (!rest.isEmpty()) {

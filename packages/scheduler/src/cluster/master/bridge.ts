@@ -1,91 +1,113 @@
 /**
- * Conversions between the cluster's wire resources (`Resources` of this module: cpus, mem, disk, gpus, ports)
- * and the allocator's resource model.
+ * How the master maps the wire resources of tasks and reservations onto the allocator's resource model: which
+ * entries of an offer (or of an agent) a task takes, and stored dynamic reservations applied to an agent.
  *
  * @since 0.1.0
  */
 import { Result } from "effect"
-import { Resources as AllocResources } from "../../allocator/index.js"
-import { InvalidRequest } from "../ClusterError.js"
+import { Resources as Model } from "../../allocator/index.js"
 import * as Resources from "../Resources.js"
 
 /**
- * Wire resources as allocator resources (unreserved, non-revocable).
+ * Wire resources as allocator resources (see {@link Resources.toModel}).
  *
  * @since 0.1.0
  * @category conversions
  */
-export const toAllocator = (
-  resources: Resources.Resources,
-  field = "resources"
-): Result.Result<AllocResources.Resources, InvalidRequest> => {
-  const json: Record<string, unknown> = {}
-  for (const name of Resources.scalarNames) {
-    const value = resources[name]
-    if (value !== undefined && value > 0) json[name] = value
-  }
-  if ((resources.ports ?? []).length > 0) json.ports = (resources.ports ?? []).map((r) => [r.begin, r.end])
-  const converted = AllocResources.fromJson(json)
-  return Result.isFailure(converted)
-    ? Result.fail(new InvalidRequest({ field, reason: converted.failure.reason }))
-    : Result.succeed(converted.success)
-}
+export const toAllocator = Resources.toModel
 
 /**
- * Allocator resources as wire resources (reservations and revocability dropped; other names ignored).
+ * Allocator resources as wire resources (see {@link Resources.fromModel}).
  *
  * @since 0.1.0
  * @category conversions
  */
-export const fromAllocator = (resources: AllocResources.Resources): Resources.Resources => {
-  const scalars: Record<string, number> = {}
-  const ports: Array<Resources.PortRange> = []
-  for (const entry of resources.entries) {
-    if (entry.value._tag === "Scalar" && (Resources.scalarNames as ReadonlyArray<string>).includes(entry.name)) {
-      scalars[entry.name] = (scalars[entry.name] ?? 0) + entry.value.value
-    } else if (entry.value._tag === "Ranges" && entry.name === "ports") {
-      for (const [begin, end] of entry.value.ranges) ports.push({ begin, end })
+export const fromAllocator = Resources.fromModel
+
+/** Whether a resource reserved for `owner` may serve a task of `role` (the role itself or a sub-role). */
+const servesRole = (owner: string, role: string): boolean => owner === role || role.startsWith(`${owner}/`)
+
+/** Whether pool entry `have` may serve the wanted entry `want` of a task of `role`. */
+const serves = (have: Model.Resource, want: Model.Resource, role: string): boolean => {
+  if (have.name !== want.name || have.value._tag !== want.value._tag || have.revocable !== want.revocable) return false
+  if (want.reservation !== undefined) return have.reservation?.role === want.reservation.role
+  return have.reservation === undefined || servesRole(have.reservation.role, role)
+}
+
+/** The part of `have` that `want` can use, and what of `want` is still missing afterwards. */
+const takeFrom = (have: Model.Value, want: Model.Value): { readonly got: Model.Value; readonly rest: Model.Value } => {
+  if (have._tag === "Scalar" && want._tag === "Scalar") {
+    const got = Math.min(have.value, want.value)
+    return {
+      got: { _tag: "Scalar", value: got },
+      rest: { _tag: "Scalar", value: Math.round((want.value - got) * 1000) / 1000 }
     }
   }
-  return Resources.add(scalars, { ports })
+  if (have._tag === "Ranges" && want._tag === "Ranges") {
+    const got: Array<Model.Range> = []
+    const rest: Array<Model.Range> = []
+    for (const [begin, end] of want.ranges) {
+      let lo = begin
+      for (const [hb, he] of have.ranges) {
+        if (he < lo || hb > end) continue
+        if (hb > lo) rest.push([lo, hb - 1])
+        got.push([Math.max(lo, hb), Math.min(end, he)])
+        lo = Math.min(end, he) + 1
+        if (lo > end) break
+      }
+      if (lo <= end) rest.push([lo, end])
+    }
+    return { got: { _tag: "Ranges", ranges: got }, rest: { _tag: "Ranges", ranges: rest } }
+  }
+  if (have._tag === "Set" && want._tag === "Set") {
+    const present = new Set(have.items)
+    return {
+      got: { _tag: "Set", items: want.items.filter((x) => present.has(x)) },
+      rest: { _tag: "Set", items: want.items.filter((x) => !present.has(x)) }
+    }
+  }
+  return { got: { ...want, ...emptyOf(want) }, rest: want }
 }
 
+const emptyOf = (v: Model.Value): Model.Value =>
+  v._tag === "Scalar"
+    ? { _tag: "Scalar", value: 0 }
+    : v._tag === "Ranges"
+      ? { _tag: "Ranges", ranges: [] }
+      : { _tag: "Set", items: [] }
+
+const isNothing = (v: Model.Value): boolean =>
+  v._tag === "Scalar" ? v.value <= 1e-9 : v._tag === "Ranges" ? v.ranges.length === 0 : v.items.length === 0
+
 /**
- * The allocator resources a task of `role` takes from `pool` for its wire `wanted` resources: reserved for the
- * role first, then unreserved (never revocable ones or another role's). `undefined` when the pool falls short.
+ * The allocator resources a task of `role` takes from `pool` for its `wanted` resources. Unreserved amounts
+ * the task asks for come from what is reserved for its role (or a parent role) first, then from unreserved
+ * ones; reserved amounts only from that role's reservation; revocable only from revocable ones. Fails with
+ * the first shortfall (`cpus 2 asked, 0.5 available`).
  *
  * @since 0.1.0
  * @category conversions
  */
 export const carve = (
-  pool: AllocResources.Resources,
-  wanted: Resources.Resources,
+  pool: Model.Resources,
+  wanted: Model.Resources,
   role: string
-): AllocResources.Resources | undefined => {
-  const need: Record<string, number> = {}
-  for (const name of Resources.scalarNames) need[name] = wanted[name] ?? 0
-  let ports: ReadonlyArray<Resources.PortRange> = wanted.ports ?? []
-  const usable = pool.entries
-    .filter((e) => !e.revocable && (e.reservation === undefined || e.reservation.role === role))
-    .sort((a, b) => (a.reservation === undefined ? 1 : 0) - (b.reservation === undefined ? 1 : 0))
-  const taken: Array<AllocResources.Resource> = []
-  for (const entry of usable) {
-    if (entry.value._tag === "Scalar" && (need[entry.name] ?? 0) > 0) {
-      const take = Math.min(need[entry.name]!, entry.value.value)
-      need[entry.name] = need[entry.name]! - take
-      taken.push({ ...entry, value: { _tag: "Scalar", value: take } })
-    } else if (entry.value._tag === "Ranges" && entry.name === "ports" && ports.length > 0) {
-      const have = { ports: entry.value.ranges.map(([begin, end]) => ({ begin, end })) }
-      const left = Resources.subtract({ ports }, have).ports ?? []
-      const got = Resources.subtract({ ports }, { ports: left }).ports ?? []
-      if (got.length > 0)
-        taken.push({ ...entry, value: { _tag: "Ranges", ranges: got.map((r) => [r.begin, r.end] as const) } })
-      ports = left
+): Result.Result<Model.Resources, string> => {
+  const taken: Array<Model.Resource> = []
+  for (const want of wanted.entries) {
+    const usable = pool.entries
+      .filter((have) => serves(have, want, role))
+      .sort((a, b) => (a.reservation === undefined ? 1 : 0) - (b.reservation === undefined ? 1 : 0))
+    let rest = want.value
+    for (const have of usable) {
+      if (isNothing(rest)) break
+      const step = takeFrom(have.value, rest)
+      if (!isNothing(step.got)) taken.push({ ...have, value: step.got })
+      rest = step.rest
     }
+    if (!isNothing(rest)) return Result.fail(Resources.describeShortfall(want, usable))
   }
-  if (Object.values(need).some((n) => n > 1e-9) || ports.length > 0) return undefined
-  const made = AllocResources.make(taken)
-  return Result.isSuccess(made) ? made.success : undefined
+  return Result.succeed(Model.Resources.unsafeFrom(taken))
 }
 
 /**
@@ -96,9 +118,9 @@ export const carve = (
  * @category conversions
  */
 export const withReservations = (
-  total: AllocResources.Resources,
+  total: Model.Resources,
   reservations: ReadonlyArray<{ readonly role: string; readonly resources: Resources.Resources }>
-): { readonly total: AllocResources.Resources; readonly skipped: ReadonlyArray<string> } => {
+): { readonly total: Model.Resources; readonly skipped: ReadonlyArray<string> } => {
   let out = total
   const skipped: Array<string> = []
   for (const reservation of reservations) {

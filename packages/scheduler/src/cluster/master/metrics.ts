@@ -29,8 +29,11 @@ export const render = (leading: boolean, state: MasterState | undefined): string
   if (state !== undefined) {
     const agents = [...state.agents.keys()].map((id) => state.agentView(id)!)
     const active = agents.filter((agent) => agent.active)
-    const total = active.reduce((sum, agent) => Resources.add(sum, agent.resources), Resources.empty)
-    const used = active.reduce((sum, agent) => Resources.add(sum, agent.used), Resources.empty)
+    const total = Resources.quantities(
+      active.reduce((sum, agent) => Resources.add(sum, agent.resources), Resources.empty)
+    )
+    const used = Resources.quantities(active.reduce((sum, agent) => Resources.add(sum, agent.used), Resources.empty))
+    const names = [...new Set([...Resources.scalarNames, ...Object.keys(total)])]
     const byState = new Map<string, number>(TaskState.literals.map((s) => [s, 0]))
     for (const status of state.taskList()) byState.set(status.state, (byState.get(status.state) ?? 0) + 1)
     const c = state.counters
@@ -53,13 +56,13 @@ export const render = (leading: boolean, state: MasterState | undefined): string
         `${p}_resources_total`,
         "gauge",
         "Resources of active agents.",
-        Resources.scalarNames.map((name) => line(`${p}_resources_total`, total[name] ?? 0, { resource: name }))
+        names.map((name) => line(`${p}_resources_total`, total[name] ?? 0, { resource: name }))
       ),
       metric(
         `${p}_resources_used`,
         "gauge",
         "Resources allocated (offered or used by tasks).",
-        Resources.scalarNames.map((name) => line(`${p}_resources_used`, used[name] ?? 0, { resource: name }))
+        names.map((name) => line(`${p}_resources_used`, used[name] ?? 0, { resource: name }))
       ),
       metric(`${p}_tasks_launched_total`, "counter", "Tasks sent to agents.", [
         line(`${p}_tasks_launched_total`, c.tasksLaunched)
