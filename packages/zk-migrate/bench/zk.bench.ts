@@ -20,6 +20,7 @@ import { tuneHeap } from "../src/internal/heap.js"
 import * as Migration from "../src/Migration.js"
 import * as Verifier from "../src/Verifier.js"
 import { buildTree } from "../test/helpers.js"
+import { startGcMeter } from "./gcMeter.js"
 
 // as the CLI does: a larger young generation for the engine (see src/internal/heap.ts)
 tuneHeap()
@@ -208,8 +209,10 @@ try {
         yield* handle.resetLag
         const fanout = Math.max(10, Math.round(nodes / 1_000))
         const leaves = nodes - fanout
+        const meter = startGcMeter()
         const written = yield* Effect.promise(() => steadyWriter(source.connectString, fanout, leaves))
         yield* handle.drain(60_000)
+        const gc = meter.stop()
         const stats = yield* handle.stats
         const achieved = written / syncSeconds
         rows.push([
@@ -219,6 +222,16 @@ try {
         ])
         lines.push(
           `bench zk sync_lag writes_per_s=${fmt(achieved)} changes=${stats.lagSamples} p50_ms=${stats.lagP50Ms} p99_ms=${stats.lagP99Ms} target_p99_ms=20`
+        )
+        // allocation per change: what decides how often the engine pauses for a scavenge
+        const kbPerChange = (gc.youngAllocatedMb * 1024) / Math.max(1, stats.lagSamples)
+        rows.push([
+          "sync allocation per change",
+          `${fmt(kbPerChange, 1)} KB`,
+          `${fmt(gc.youngAllocatedMb)} MB young, ${gc.scavenges} scavenges, ${gc.fullGcs} full GCs`
+        ])
+        lines.push(
+          `bench zk sync_alloc changes=${stats.lagSamples} young_mb=${fmt(gc.youngAllocatedMb, 1)} kb_per_change=${fmt(kbPerChange, 2)} scavenges=${gc.scavenges} full_gcs=${gc.fullGcs}`
         )
 
         const cut = yield* run(Migration.cutover(options, handle))

@@ -140,6 +140,22 @@ export class MigrationStateError extends Schema.TaggedError<MigrationStateError>
 }
 
 /**
+ * The metrics/status HTTP server could not listen (address in use, not allowed, bad host).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MetricsServerError extends Schema.TaggedError<MetricsServerError>()("MetricsServerError", {
+  host: Schema.String,
+  port: Schema.Number,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `metrics server: cannot listen on ${this.host}:${this.port}: ${this.reason}`
+  }
+}
+
+/**
  * Every error a migration step can fail with.
  *
  * @since 0.1.0

@@ -15,6 +15,8 @@ import { type MigrationError, MigrationStateError } from "./Errors.js"
 import * as State from "./MigrationState.js"
 import * as Policy from "./Policy.js"
 import * as SyncEngine from "./SyncEngine.js"
+import { failpoint } from "./internal/failpoint.js"
+import * as Resume from "./Resume.js"
 import { readTree } from "./TreeReader.js"
 import * as Verifier from "./Verifier.js"
 import * as ZNode from "./ZNode.js"
@@ -77,6 +79,28 @@ const current = (options: MigrationOptions) =>
 
 const record = (options: MigrationOptions, state: State.MigrationState, phase: State.Phase) =>
   State.save(options.stateFile, State.enter(state, phase)).pipe(Effect.as(State.enter(state, phase)))
+
+/**
+ * Where a bidirectional sync keeps the last agreed state per path: next to the state file.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const baselineFile = (options: MigrationOptions): string => `${options.stateFile}.baseline`
+
+/** Marks an operation as started, so a crash before it is recorded leaves `resume` something to finish. */
+const begin = (
+  options: MigrationOptions,
+  state: State.MigrationState,
+  operation: State.Pending["operation"],
+  copy?: State.Pending["copy"]
+) => State.save(options.stateFile, State.begin(state, operation, copy))
+
+/** Fails with `reason`, first clearing the pending mark (a refused operation has nothing to resume). */
+const abort = (options: MigrationOptions, state: State.MigrationState, reason: string) => {
+  const { pending: _refused, ...rest } = state
+  return State.save(options.stateFile, rest).pipe(Effect.andThen(Effect.fail(new MigrationStateError({ reason }))))
+}
 
 /**
  * `plan`: reads both sides and reports sizes, node kinds and problems; writes nothing but the state file.
@@ -146,6 +170,13 @@ export const copy = Effect.fn("Migration.copy")(function* (
   copyOptions: Copier.CopyOptions = {}
 ) {
   const state = yield* current(options)
+  if (copyOptions.dryRun !== true) {
+    yield* begin(options, state, "copy", {
+      overwrite: copyOptions.overwrite ?? false,
+      deleteExtra: copyOptions.deleteExtra ?? false,
+      maxPaddingSteps: copyOptions.maxPaddingSteps ?? 10_000
+    })
+  }
   const report = yield* Copier.copy({ policy: options.policy ?? Policy.defaults, ...copyOptions })
   if (copyOptions.dryRun !== true) yield* record(options, state, "copied")
   return report
@@ -171,18 +202,19 @@ export const sync = (
         reason: "the migration is finalized; start a new one with a new state file"
       })
     }
+    const first = state.phase === "planned" || state.phase === "copied" || state.phase === "rolledBack"
+    if (first) yield* begin(options, state, "sync")
     const handle = yield* SyncEngine.start({
       ...syncOptions,
       mode: state.mode,
       direction: state.direction,
+      baselineFile: baselineFile(options),
       policy: options.policy ?? Policy.defaults,
       ...(options.conflict === undefined ? {} : { conflict: options.conflict })
     })
     yield* handle.drain(syncOptions.catchUpTimeoutMs ?? 120_000)
     yield* handle.resetLag
-    if (state.phase === "planned" || state.phase === "copied" || state.phase === "rolledBack") {
-      yield* record(options, { ...state, direction: "forward" }, "syncing")
-    }
+    if (first) yield* record(options, { ...state, direction: "forward" }, "syncing")
     return handle
   })
 
@@ -229,15 +261,20 @@ export const cutover = Effect.fn("Migration.cutover")(function* (
   if (state.phase !== "syncing" && state.phase !== "verified") {
     return yield* new MigrationStateError({ reason: `cutover needs a running sync (phase is ${state.phase})` })
   }
+  yield* begin(options, state, "cutover")
   const drained = yield* handle.drain(cutoverOptions.drainTimeoutMs ?? 60_000)
-  if (!drained) return yield* new MigrationStateError({ reason: "the sync did not catch up in time; cutover aborted" })
+  if (!drained) return yield* abort(options, state, "the sync did not catch up in time; cutover aborted")
   const report = yield* handle.verify
   if (!report.equal) {
-    return yield* new MigrationStateError({
-      reason: `the sides differ (${report.differences.length} differences, first ${report.differences[0]?.path ?? ""}); cutover aborted`
-    })
+    return yield* abort(
+      options,
+      state,
+      `the sides differ (${report.differences.length} differences, first ${report.differences[0]?.path ?? ""}); cutover aborted`
+    )
   }
+  yield* failpoint("cutover:verified")
   if (state.mode === "one-way") yield* handle.setDirection("reverse")
+  yield* failpoint("cutover:switched")
   yield* record(options, { ...state, direction: "reverse" }, "cutover")
   return { durationMs: Date.now() - started, verify: report }
 })
@@ -276,6 +313,7 @@ export const rollback = Effect.fn("Migration.rollback")(function* (
     })
   }
   if (state.direction === "reverse") {
+    yield* begin(options, state, "rollback")
     if (handle === undefined) {
       // no running sync: copy the target's writes back to the source once
       yield* Copier.copyBetween((yield* Endpoints).target, (yield* Endpoints).source, {
@@ -284,9 +322,9 @@ export const rollback = Effect.fn("Migration.rollback")(function* (
       })
     } else {
       const drained = yield* handle.drain(60_000)
-      if (!drained)
-        return yield* new MigrationStateError({ reason: "the reverse sync did not catch up in time; rollback aborted" })
+      if (!drained) return yield* abort(options, state, "the reverse sync did not catch up in time; rollback aborted")
       yield* handle.setDirection("forward")
+      yield* failpoint("rollback:switched")
     }
   }
   yield* record(options, { ...state, direction: "forward" }, "rolledBack")
@@ -306,3 +344,57 @@ export const status = (stateFile: string) =>
         : Effect.succeed(state)
     )
   )
+
+/**
+ * What {@link resume} did: the action, and whatever it left running or produced.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResumeResult {
+  readonly action: Resume.ResumeAction
+  /** The running sync (every action but `Copy` and `Nothing`); it stops when the scope closes. */
+  readonly handle?: SyncEngine.SyncHandle
+  readonly copy?: Copier.CopyReport
+  readonly cutover?: { readonly durationMs: number }
+}
+
+/**
+ * `resume`: reads the state file and finishes what a crashed run left: a copy is rescanned and what is
+ * missing copied (with the first copy's settings); a sync continues in the recorded direction; a cutover
+ * catches up, verifies and turns the sync around (idempotent: nothing is switched twice); a rollback drains
+ * target -> source and flows forward again. The endpoints must be the ones the state file names.
+ *
+ * @since 0.1.0
+ * @category phases
+ */
+export const resume = (
+  options: MigrationOptions,
+  resumeOptions: { readonly catchUpTimeoutMs?: number; readonly reconcileIntervalMs?: number } = {}
+): Effect.Effect<ResumeResult, MigrationError, Endpoints | Scope.Scope> =>
+  Effect.gen(function* () {
+    const state = yield* current(options)
+    const action = Resume.next(state)
+    switch (action._tag) {
+      case "Nothing":
+        return { action }
+      case "Copy":
+        return { action, copy: yield* copy(options, action.settings) }
+      case "Sync":
+        return { action, handle: yield* sync(options, resumeOptions) }
+      case "Cutover": {
+        const handle = yield* sync(options, resumeOptions)
+        const result = yield* cutover(options, handle)
+        return { action, handle, cutover: { durationMs: result.durationMs } }
+      }
+      case "Rollback": {
+        if (action.direction === "forward") {
+          yield* rollback(options)
+          return { action }
+        }
+        const handle = yield* sync(options, resumeOptions)
+        yield* rollback(options, handle)
+        return { action, handle }
+      }
+    }
+  })

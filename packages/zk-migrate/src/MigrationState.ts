@@ -25,6 +25,27 @@ export type Phase = typeof Phase.Type
 const Endpoint = Schema.Struct({ connectString: Schema.String, path: Schema.String })
 
 /**
+ * An operation that was started and not yet recorded as done: what `resume` finishes after a crash.
+ * `copy` keeps the copy's settings, so the resumed copy refuses and deletes exactly what the first one would.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Pending = Schema.Struct({
+  operation: Schema.Literals(["copy", "sync", "cutover", "rollback"]),
+  at: Schema.String,
+  copy: Schema.optional(
+    Schema.Struct({ overwrite: Schema.Boolean, deleteExtra: Schema.Boolean, maxPaddingSteps: Schema.Int })
+  )
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Pending = typeof Pending.Type
+
+/**
  * The state file's content.
  *
  * @since 0.1.0
@@ -38,6 +59,7 @@ export const MigrationState = Schema.Struct({
   phase: Phase,
   direction: Schema.Literals(["forward", "reverse"]),
   history: Schema.Array(Schema.Struct({ phase: Phase, at: Schema.String })),
+  pending: Schema.optional(Pending),
   lastVerify: Schema.optional(Schema.Struct({ equal: Schema.Boolean, differences: Schema.Int, at: Schema.String }))
 })
 
@@ -96,8 +118,23 @@ export const save = (file: string, state: MigrationState): Effect.Effect<void, M
  * @since 0.1.0
  * @category utils
  */
-export const enter = (state: MigrationState, phase: Phase, now = new Date()): MigrationState => ({
+export const enter = (state: MigrationState, phase: Phase, now = new Date()): MigrationState => {
+  const { pending: _done, ...rest } = state
+  return { ...rest, phase, history: [...state.history, { phase, at: now.toISOString() }] }
+}
+
+/**
+ * The state with `operation` marked as started (cleared again by {@link enter}).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const begin = (
+  state: MigrationState,
+  operation: Pending["operation"],
+  copy?: Pending["copy"],
+  now = new Date()
+): MigrationState => ({
   ...state,
-  phase,
-  history: [...state.history, { phase, at: now.toISOString() }]
+  pending: { operation, at: now.toISOString(), ...(copy === undefined ? {} : { copy }) }
 })

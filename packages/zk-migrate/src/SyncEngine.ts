@@ -15,6 +15,7 @@ import { type Conflict, type ConflictPolicy, decide, type NodeVersion, policyNam
 import { bytesEqual, compareEntry } from "./Diff.js"
 import { Endpoints, fromZooKeeper, retryConnection, type Side } from "./Endpoints.js"
 import type { AccessDenied, Difference, MigrationError, ZooKeeperFailed } from "./Errors.js"
+import * as BaselineStore from "./internal/baselineStore.js"
 import { removeSubtree } from "./internal/remove.js"
 import { MerkleTree, nodeDigest } from "./Merkle.js"
 import { LagRecorder, metrics } from "./Metrics.js"
@@ -48,6 +49,12 @@ export interface SyncOptions {
   readonly reconcileIntervalMs?: number
   /** Paths synced at once (default 64). */
   readonly concurrency?: number
+  /**
+   * Bidirectional only: a file that keeps the last agreed state per path across restarts (batched appends,
+   * compacted), so a restarted sync moves a change made on one side while it was down instead of calling it
+   * a conflict. Without it the agreed state lives in memory and a restart starts without one.
+   */
+  readonly baselineFile?: string
 }
 
 /**
@@ -153,7 +160,10 @@ export const startBetween = (
     // one-way mode watches the primary side only: the other side then costs no echo (our own writes would
     // fire its watches), and edits made there are undone by reconciliation
 
-    const baseline = new Map<string, string>()
+    const baseline =
+      mode === "bidirectional" && options.baselineFile !== undefined
+        ? yield* BaselineStore.open(options.baselineFile)
+        : BaselineStore.inMemory()
     const armed = { source: new Set<string>(), target: new Set<string>() }
     const armedChildren = { source: new Set<string>(), target: new Set<string>() }
     /** What each side held when last read or written (`null`: known not to exist). */
@@ -283,6 +293,13 @@ export const startBetween = (
         }
       })
 
+    /** Whether {@link refresh} reads anything for these flags. */
+    const needsRead = (key: Key, path: string, raised: ReadonlySet<Flag>): boolean =>
+      raised.has("full") ||
+      !known[key].has(path) ||
+      raised.has(key === "source" ? "sourceData" : "targetData") ||
+      raised.has(key === "source" ? "sourceChildren" : "targetChildren")
+
     /** Brings `known[key][path]` up to date for the flags raised on it. */
     const refresh = (key: Key, path: string, raised: ReadonlySet<Flag>) =>
       Effect.gen(function* () {
@@ -322,8 +339,10 @@ export const startBetween = (
         known[key].set(path, node)
       })
 
-    const digestOf = (path: string, entry: Policy.Entry | undefined): string =>
-      entry === undefined ? "" : nodeDigest(path, { data: entry.data, acl: entry.acl, kind: "persistent" })
+    const digestOf = (path: string, entry: Policy.Entry | undefined): string | undefined =>
+      entry === undefined
+        ? undefined
+        : nodeDigest(path, { data: entry.data, acl: entry.acl, kind: "persistent" }).slice(0, 32)
 
     /** The last agreed content (bidirectional mode decides by it; one-way mode needs none). */
     const remember = (path: string, entry: Policy.Entry | undefined): void => {
@@ -416,11 +435,17 @@ export const startBetween = (
       Effect.gen(function* () {
         const raised = flags.get(path) ?? new Set<Flag>(["full"])
         flags.delete(path)
-        yield* Effect.all([refresh("source", path, raised), refresh("target", path, raised)], { concurrency: 2 })
+        // most changes raise a flag on one side only: read that side without forking a fiber per side
+        const readSource = needsRead("source", path, raised)
+        const readTarget = needsRead("target", path, raised)
+        if (readSource && readTarget)
+          yield* Effect.all([refresh("source", path, raised), refresh("target", path, raised)], { concurrency: 2 })
+        else if (readSource) yield* refresh("source", path, raised)
+        else if (readTarget) yield* refresh("target", path, raised)
         const s = known.source.get(path) ?? null
         const t = known.target.get(path) ?? null
         // children present on one side only are synced too
-        if (s !== null || t !== null) {
+        if ((s !== null && s.children.length > 0) || (t !== null && t.children.length > 0)) {
           const onS = new Set(s?.children ?? [])
           const onT = new Set(t?.children ?? [])
           for (const name of onS) if (!onT.has(name)) enqueue(ZNode.child(path, name), "full")

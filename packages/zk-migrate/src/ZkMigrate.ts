@@ -28,6 +28,7 @@ import { Endpoints, type SideConfig } from "./Endpoints.js"
 import * as Migration from "./Migration.js"
 import type { MigrationState } from "./MigrationState.js"
 import type { Policy } from "./Policy.js"
+import type { ResumeAction } from "./Resume.js"
 import type { SyncEvent, SyncHandle, SyncStats } from "./SyncEngine.js"
 import type { VerifyReport } from "./Verifier.js"
 
@@ -67,6 +68,20 @@ export interface SyncController {
 }
 
 /**
+ * What {@link ZkMigration.resume} did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResumeOutcome {
+  readonly action: ResumeAction
+  /** The sync it left running (stop it when done), for every action but `Copy` and `Nothing`. */
+  readonly sync?: SyncController
+  readonly copy?: CopyReport
+  readonly cutover?: { readonly durationMs: number }
+}
+
+/**
  * A migration between two ensembles.
  *
  * @since 0.1.0
@@ -77,6 +92,8 @@ export interface ZkMigration {
   copy(options?: Omit<CopyOptions, "policy">): Promise<CopyReport>
   verify(): Promise<VerifyReport>
   startSync(options?: { readonly reconcileIntervalMs?: number }): Promise<SyncController>
+  /** Finishes what a crashed run left (see `Migration.resume`). */
+  resume(options?: { readonly reconcileIntervalMs?: number }): Promise<ResumeOutcome>
   rollback(): Promise<void>
   finalize(): Promise<void>
   status(): Promise<MigrationState>
@@ -105,37 +122,49 @@ export const createMigration = async (config: MigrationConfig): Promise<ZkMigrat
     ...(config.policy === undefined ? {} : { policy: config.policy })
   }
   const run = <A, E>(effect: Effect.Effect<A, E, Endpoints>): Promise<A> => runtime.runPromise(effect)
+  /** Runs `effect` in a new scope that outlives the call (closed on failure). */
+  const scoped = async <A, E>(effect: Effect.Effect<A, E, Endpoints | Scope.Scope>) => {
+    const scope = await runtime.runPromise(Scope.make())
+    try {
+      return { value: await run(effect.pipe(Scope.provide(scope))), scope }
+    } catch (error) {
+      await runtime.runPromise(Scope.close(scope, Exit.void))
+      throw error
+    }
+  }
+  const controller = (handle: SyncHandle, scope: Scope.Closeable): SyncController => ({
+    stats: () => run(handle.stats),
+    conflicts: () => run(handle.conflicts),
+    drain: (timeoutMs) => run(handle.drain(timeoutMs)),
+    verify: () => run(Migration.verify(options, handle)),
+    cutover: () => run(Migration.cutover(options, handle)),
+    rollback: () => run(Migration.rollback(options, handle)),
+    onEvent: (listener) => {
+      const fiber = runtime.runFork(
+        handle.events.pipe(Stream.runForEach((event) => Effect.sync(() => listener(event)))).pipe(Scope.provide(scope))
+      )
+      return () => {
+        runtime.runFork(Fiber.interrupt(fiber))
+      }
+    },
+    stop: () => runtime.runPromise(Scope.close(scope, Exit.void))
+  })
   return {
     plan: () => run(Migration.plan(options)),
     copy: (copyOptions) => run(Migration.copy(options, copyOptions)),
     verify: () => run(Migration.verify(options)),
     startSync: async (syncOptions) => {
-      const scope = await runtime.runPromise(Scope.make())
-      let handle: SyncHandle
-      try {
-        handle = await run(Migration.sync(options, syncOptions ?? {}).pipe(Scope.provide(scope)))
-      } catch (error) {
-        await runtime.runPromise(Scope.close(scope, Exit.void))
-        throw error
-      }
+      const { value: handle, scope } = await scoped(Migration.sync(options, syncOptions ?? {}))
+      return controller(handle, scope)
+    },
+    resume: async (resumeOptions) => {
+      const { value, scope } = await scoped(Migration.resume(options, resumeOptions ?? {}))
+      if (value.handle === undefined) await runtime.runPromise(Scope.close(scope, Exit.void))
       return {
-        stats: () => run(handle.stats),
-        conflicts: () => run(handle.conflicts),
-        drain: (timeoutMs) => run(handle.drain(timeoutMs)),
-        verify: () => run(Migration.verify(options, handle)),
-        cutover: () => run(Migration.cutover(options, handle)),
-        rollback: () => run(Migration.rollback(options, handle)),
-        onEvent: (listener) => {
-          const fiber = runtime.runFork(
-            handle.events
-              .pipe(Stream.runForEach((event) => Effect.sync(() => listener(event))))
-              .pipe(Scope.provide(scope))
-          )
-          return () => {
-            runtime.runFork(Fiber.interrupt(fiber))
-          }
-        },
-        stop: () => runtime.runPromise(Scope.close(scope, Exit.void))
+        action: value.action,
+        ...(value.handle === undefined ? {} : { sync: controller(value.handle, scope) }),
+        ...(value.copy === undefined ? {} : { copy: value.copy }),
+        ...(value.cutover === undefined ? {} : { cutover: value.cutover })
       }
     },
     rollback: () => run(Migration.rollback(options)),

@@ -5,22 +5,43 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit, Fiber, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, type Scope, Stream } from "effect"
 import cliProgress from "cli-progress"
+import type { Conflict } from "./Conflict.js"
 import type { CopyProgress } from "./Copier.js"
 import { Endpoints } from "./Endpoints.js"
 import { type CliSettings, parse, UsageError, usage } from "./internal/cliArgs.js"
 import { tuneHeap } from "./internal/heap.js"
+import { type MigrationError, MigrationStateError } from "./Errors.js"
+import * as Metrics from "./MetricsServer.js"
 import * as Migration from "./Migration.js"
+import type { MigrationState } from "./MigrationState.js"
+import * as Resume from "./Resume.js"
 import type { SyncHandle } from "./SyncEngine.js"
 
 const print = (settings: CliSettings, human: string, value: unknown): void => {
-  process.stdout.write(
-    settings.json
-      ? `${JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v))}\n`
-      : `${human}\n`
-  )
+  process.stdout.write(settings.json ? `${Metrics.toJson(value)}\n` : `${human}\n`)
 }
+
+/** The sync this process runs, for `/status`. */
+let running: SyncHandle | undefined
+
+const serveMetrics = (settings: CliSettings) =>
+  settings.metricsPort === undefined
+    ? Effect.void
+    : Metrics.serve({
+        port: settings.metricsPort,
+        host: settings.metricsHost,
+        status: Effect.gen(function* () {
+          const state = yield* Migration.status(settings.stateFile).pipe(Effect.option)
+          const sync = running === undefined ? undefined : yield* running.stats
+          return {
+            state: state._tag === "Some" ? state.value : null,
+            resume: state._tag === "Some" ? Resume.describe(Resume.next(state.value)) : null,
+            sync: sync ?? null
+          }
+        })
+      }).pipe(Effect.tap((address) => Effect.sync(() => process.stderr.write(`metrics on ${address.url}/metrics\n`))))
 
 const progressBar = () => {
   if (process.stderr.isTTY !== true) {
@@ -67,18 +88,23 @@ const watchSync = (handle: SyncHandle) =>
 const runSync = (
   settings: CliSettings,
   options: Migration.MigrationOptions,
-  after?: (h: SyncHandle) => Effect.Effect<unknown, unknown, Endpoints>
+  after?: (h: SyncHandle) => Effect.Effect<unknown, unknown, Endpoints>,
+  started: Effect.Effect<SyncHandle, MigrationError, Endpoints | Scope.Scope> = Migration.sync(options)
 ) =>
   Effect.gen(function* () {
-    const handle = yield* Migration.sync(options)
+    const handle = yield* started
+    running = handle
+    const printConflict = (conflict: Conflict) =>
+      process.stderr.write(`conflict ${conflict.path || "/"}: ${conflict.decision} wins (${conflict.policy})\n`)
+    // conflicts of the catch-up happened before anyone listened: print them once, then follow the events
+    const early = new Set(yield* handle.conflicts)
+    for (const conflict of early) printConflict(conflict)
     yield* handle.events.pipe(
       Stream.runForEach((event) =>
         event._tag === "Conflict"
-          ? Effect.sync(() =>
-              process.stderr.write(
-                `conflict ${event.conflict.path || "/"}: ${event.conflict.decision} wins (${event.conflict.policy})\n`
-              )
-            )
+          ? Effect.sync(() => {
+              if (!early.has(event.conflict)) printConflict(event.conflict)
+            })
           : event._tag === "Error"
             ? Effect.sync(() =>
                 process.stderr.write(`sync error at ${event.path || "/"}: ${event.message} (retrying)\n`)
@@ -96,6 +122,70 @@ const runSync = (
     }
   })
 
+const statusText = (state: MigrationState): string =>
+  `phase ${state.phase} (sync ${state.direction}), ${state.source.connectString}${state.source.path} -> ${state.target.connectString}${state.target.path}${state.pending === undefined ? "" : `\ninterrupted: ${state.pending.operation} (started ${state.pending.at})`}\n${state.history.map((h) => `  ${h.at} ${h.phase}`).join("\n")}\nresume: ${Resume.describe(Resume.next(state))}`
+
+/** `resume`: the endpoints and mode come from the state file unless given on the command line. */
+const resumeProgram = (settings: CliSettings) =>
+  Effect.gen(function* () {
+    const state = yield* Migration.status(settings.stateFile)
+    const action = Resume.next(state)
+    if (action._tag === "Nothing") {
+      print(settings, Resume.describe(action), { action })
+      return
+    }
+    const options: Migration.MigrationOptions = {
+      stateFile: settings.stateFile,
+      mode: state.mode,
+      conflict: settings.conflict,
+      policy: settings.policy
+    }
+    const endpoints = Endpoints.layer({
+      source: {
+        connectString: settings.given.source ? settings.source : state.source.connectString,
+        path: state.source.path,
+        auth: settings.sourceAuth
+      },
+      target: {
+        connectString: settings.given.target ? settings.target : state.target.connectString,
+        path: settings.given.targetPath ? settings.targetPath : state.target.path,
+        auth: settings.targetAuth
+      }
+    })
+    const work = Effect.gen(function* () {
+      yield* serveMetrics(settings)
+      process.stderr.write(`resume: ${Resume.describe(action)}\n`)
+      if (action._tag === "Copy" || (action._tag === "Rollback" && action.direction === "forward")) {
+        const result = yield* Migration.resume(options)
+        const copied =
+          result.copy === undefined
+            ? ""
+            : `: created ${result.copy.created}, updated ${result.copy.updated}, unchanged ${result.copy.unchanged}`
+        print(settings, `resumed ${action._tag.toLowerCase()}${copied}`, { action, copy: result.copy ?? null })
+        return
+      }
+      let result: Migration.ResumeResult | undefined
+      yield* runSync(
+        settings,
+        options,
+        () =>
+          Effect.sync(() => {
+            if (result?.cutover !== undefined)
+              process.stderr.write(`cutover done in ${result.cutover.durationMs} ms; sync now flows target -> source\n`)
+          }),
+        Migration.resume(options).pipe(
+          Effect.flatMap((r) => {
+            result = r
+            return r.handle === undefined
+              ? Effect.fail(new MigrationStateError({ reason: `resume ${action._tag} left no sync running` }))
+              : Effect.succeed(r.handle)
+          })
+        )
+      )
+    })
+    return yield* work.pipe(Effect.scoped, Effect.provide(endpoints))
+  })
+
 const program = (settings: CliSettings) => {
   const options: Migration.MigrationOptions = {
     stateFile: settings.stateFile,
@@ -106,21 +196,17 @@ const program = (settings: CliSettings) => {
   if (settings.command === "status") {
     return Migration.status(settings.stateFile).pipe(
       Effect.tap((state) =>
-        Effect.sync(() =>
-          print(
-            settings,
-            `phase ${state.phase} (sync ${state.direction}), ${state.source.connectString}${state.source.path} -> ${state.target.connectString}${state.target.path}\n${state.history.map((h) => `  ${h.at} ${h.phase}`).join("\n")}`,
-            state
-          )
-        )
+        Effect.sync(() => print(settings, statusText(state), { ...state, resume: Resume.describe(Resume.next(state)) }))
       )
     )
   }
+  if (settings.command === "resume") return resumeProgram(settings)
   const endpoints = Endpoints.layer({
     source: { connectString: settings.source, path: settings.path, auth: settings.sourceAuth },
     target: { connectString: settings.target, path: settings.targetPath, auth: settings.targetAuth }
   })
   const work = Effect.gen(function* () {
+    yield* serveMetrics(settings)
     switch (settings.command) {
       case "plan": {
         const plan = yield* Migration.plan(options)

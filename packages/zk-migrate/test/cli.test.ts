@@ -1,44 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { zookeeperFixture } from "../../../test/fixtures/index.js"
+import { crash, run, start, waitFor } from "./cliHarness.js"
 import { buildTree, client, removeTree, uniqueRoot } from "./helpers.js"
 
 const fixture = zookeeperFixture()
-const cli = resolve(import.meta.dirname, "../src/cli.ts")
-// tsx resolves from the workspace root
-const repoRoot = resolve(import.meta.dirname, "../../..")
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const start = (args: ReadonlyArray<string>): { child: ChildProcess; done: Promise<Run>; output: () => string } => {
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", cli, ...args], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  const done = new Promise<Run>((resolvePromise) => {
-    child.on("exit", (code) => resolvePromise({ code, stdout, stderr }))
-  })
-  return { child, done, output: () => stdout }
-}
-
-const run = (args: ReadonlyArray<string>) => Effect.promise(() => start(args).done)
-
 describe("zk-migrate CLI", () => {
   it.live("explains bad command lines and bad connection strings", () =>
     Effect.gen(function* () {
@@ -89,12 +58,8 @@ describe.skipIf(fixture === null)("zk-migrate CLI against real servers", () => {
         expect(copy.stdout).toContain("created 201")
 
         const sync = start(["sync", ...common])
-        yield* Effect.promise(async () => {
-          const deadline = Date.now() + 30_000
-          while (!sync.output().includes("caught up") && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 100))
-        })
-        expect(sync.output()).toContain("caught up")
+        yield* waitFor(() => sync.stdout().includes("caught up"))
+        expect(sync.stdout()).toContain("caught up")
         yield* Effect.forEach(
           Array.from({ length: 20 }, (_, i) => i),
           (i) => src.setData(`${root}/p${i % 10}`, `during ${i}`),
@@ -103,8 +68,7 @@ describe.skipIf(fixture === null)("zk-migrate CLI against real servers", () => {
           }
         )
         yield* Effect.sleep("300 millis")
-        sync.child.kill("SIGKILL")
-        yield* Effect.promise(() => sync.done)
+        yield* crash(sync)
         // changes while no engine runs
         yield* src.create(`${root}/while-down`, "x")
         yield* src.remove(`${root}/p3/n13`)

@@ -13,7 +13,17 @@ import * as Policy from "../Policy.js"
 /** A usage error: what was wrong with the command line. */
 export class UsageError extends Error {}
 
-export const commands = ["plan", "copy", "sync", "verify", "cutover", "rollback", "finalize", "status"] as const
+export const commands = [
+  "plan",
+  "copy",
+  "sync",
+  "verify",
+  "cutover",
+  "rollback",
+  "finalize",
+  "status",
+  "resume"
+] as const
 export type Command = (typeof commands)[number]
 
 export interface CliSettings {
@@ -34,6 +44,11 @@ export interface CliSettings {
   readonly exitWhenSynced: boolean
   readonly json: boolean
   readonly maxPaddingSteps: number
+  /** Serve `/metrics` and `/status` on this port (off when undefined). */
+  readonly metricsPort: number | undefined
+  readonly metricsHost: string
+  /** Which endpoint flags were given (resume takes the others from the state file). */
+  readonly given: { readonly source: boolean; readonly target: boolean; readonly targetPath: boolean }
 }
 
 export const usage = `usage: zk-migrate <${commands.join("|")}> --source host:port[,...] --target host:port[,...] [options]
@@ -52,7 +67,12 @@ export const usage = `usage: zk-migrate <${commands.join("|")}> --source host:po
   --max-padding-steps N    cap of counter padding per parent (default 10000)
   --state <file>           migration state file (default ./zk-migrate-state.json)
   --exit-when-synced       sync/cutover: exit once caught up instead of running until Ctrl-C
-  --json                   print results as JSON`
+  --json                   print results as JSON
+  --metrics-port N         serve GET /metrics (Prometheus) and GET /status (JSON) on this port (default off)
+  --metrics-host H         address of that server (default 127.0.0.1)
+
+  resume --state <file>    finish what a crashed run left (copy, sync, cutover, rollback); the endpoints,
+                           paths and mode come from the state file; status shows what resume would do`
 
 const auth = (values: ReadonlyArray<string>, flag: string): ReadonlyArray<Acl.AuthInfo> =>
   values.map((value) => {
@@ -107,6 +127,8 @@ const options = {
   state: { type: "string", default: "zk-migrate-state.json" },
   "exit-when-synced": { type: "boolean", default: false },
   json: { type: "boolean", default: false },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string", default: "127.0.0.1" },
   help: { type: "boolean", default: false }
 } satisfies ParseArgsOptionsConfig
 
@@ -125,7 +147,7 @@ export const parse = (argv: ReadonlyArray<string>): CliSettings => {
   if (values.help === true || positionals.length === 0) throw new UsageError("")
   const command = oneOf(positionals[0] as string, commands, "command")
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`)
-  const needsEndpoints = command !== "status"
+  const needsEndpoints = command !== "status" && command !== "resume"
   if (needsEndpoints && (values.source === undefined || values.target === undefined)) {
     throw new UsageError(`${command} needs --source and --target`)
   }
@@ -133,6 +155,10 @@ export const parse = (argv: ReadonlyArray<string>): CliSettings => {
   if (!Number.isInteger(steps) || steps < 0)
     throw new UsageError(`--max-padding-steps ${values["max-padding-steps"]}: expected a whole number`)
   const shared = auth(values.auth, "--auth")
+  const metricsPort = values["metrics-port"] === undefined ? undefined : Number(values["metrics-port"])
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    throw new UsageError(`--metrics-port ${values["metrics-port"]}: expected a port number (0-65535)`)
+  if (values["metrics-host"] === "") throw new UsageError("--metrics-host: expected an address, e.g. 127.0.0.1")
   return {
     command,
     source: values.source ?? "",
@@ -158,6 +184,13 @@ export const parse = (argv: ReadonlyArray<string>): CliSettings => {
     stateFile: values.state,
     exitWhenSynced: values["exit-when-synced"],
     json: values.json,
-    maxPaddingSteps: steps
+    maxPaddingSteps: steps,
+    metricsPort,
+    metricsHost: values["metrics-host"],
+    given: {
+      source: values.source !== undefined,
+      target: values.target !== undefined,
+      targetPath: values["target-path"] !== undefined
+    }
   }
 }

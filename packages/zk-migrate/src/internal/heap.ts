@@ -1,8 +1,8 @@
 /**
- * The engine's garbage: every captured change allocates short-lived objects (driver records, fibers, the
- * re-read node), and with the default 16 MB young generation a busy sync spends most of a core in
- * scavenges that also promote and grow the old generation. A larger young generation cut the sync lag at
- * 1,000 writes/s on a 100k-node tree from seconds to tens of milliseconds (bench:zk).
+ * Headroom for the CLI: a larger young generation than Node's default 16 MB. The engine no longer needs it
+ * for the sync lag target (bench:zk measures p99 13 ms at 1,000 writes/s on a 100k-node tree with the
+ * default, and about 51 KB of garbage per change), so embedders need no V8 flags; the CLI keeps it because
+ * a busy sync with larger nodes makes proportionally more garbage, and scavenges then pause it less often.
  *
  * @internal
  */
