@@ -17,3 +17,22 @@ export const packageBuild = (entry: Record<string, string>, overrides: Options =
   outDir: "dist",
   ...overrides
 })
+
+/**
+ * The build of an example host (`examples/master`, `examples/agent`): one file, `main.js`, with the workspace
+ * packages and Effect bundled from source and tree-shaken, and the libraries it loads only when a feature is
+ * used left external.
+ */
+export const exampleHostBuild = (external: ReadonlyArray<string>): Options =>
+  packageBuild(
+    { main: "src/main.ts" },
+    {
+      dts: false,
+      sourcemap: false,
+      noExternal: [/^@orchestrator\//, /^effect/, /^@effect\//],
+      external: [...external],
+      esbuildOptions: (options) => {
+        options.conditions = ["source"]
+      }
+    }
+  )

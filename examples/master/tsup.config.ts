@@ -1,21 +1,7 @@
 import { defineConfig } from "tsup"
-import { packageBuild } from "../../tsup.config.js"
+import { exampleHostBuild } from "../../tsup.config.js"
 
-/**
- * One file, `main.js`: the workspace packages and Effect are bundled from source and tree-shaken; the
- * ZooKeeper driver stays external (loaded only with `--zk`).
- */
+/** The master host: the ZooKeeper driver and the libraries only agents use stay external (the driver is loaded only with `--zk`). */
 export default defineConfig(
-  packageBuild(
-    { main: "src/main.ts" },
-    {
-      dts: false,
-      sourcemap: false,
-      noExternal: [/^@orchestrator\//, /^effect/, /^@effect\//],
-      external: ["node-zookeeper-client", "dockerode", "systeminformation", "ws", "typed-emitter"],
-      esbuildOptions: (options) => {
-        options.conditions = ["source"]
-      }
-    }
-  )
+  exampleHostBuild(["node-zookeeper-client", "dockerode", "systeminformation", "ws", "typed-emitter"])
 )
