@@ -34,14 +34,14 @@ export const embeddedProbe = async (
       Effect.gen(function* () {
         const server = yield* AppServer.AppServer
         const app = yield* PluginRegistry.PluginRegistry
-        // The probe gets a registry of its own (as a standalone probe has): it runs the plugins' collectors,
-        // taggers and controls, while the app's registry holds their views and panels (see plugins.ts).
-        const probe = Probe.Probe.layerWithRegistry({
+        // The probe has a registry of its own (`Probe.layer`): it runs the plugins' collectors, taggers and
+        // controls, while the app's registry holds their views and panels (see plugins.ts).
+        const probe = Probe.Probe.layer({
           probeId: `app@${os.hostname()}`,
           appUrl: server.url,
           plugins: PluginLoader.toEntries(setup.plugins),
           ...(config.token !== undefined ? { token: config.token } : {})
-        }).pipe(Layer.provideMerge(PluginRegistry.PluginRegistry.layerWith({})))
+        })
         const running =
           setup.scope === undefined ? probe : scopeBridge(setup.scope, app).pipe(Layer.provideMerge(probe))
         return Layer.effectDiscard(Layer.build(running)).pipe(Layer.orDie)

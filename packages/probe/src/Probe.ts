@@ -164,7 +164,9 @@ export class Probe extends Context.Service<Probe, ProbeShape>()("@orchestrator/p
   static layer(
     options: ProbeOptions = {}
   ): Layer.Layer<Probe | Publisher | PluginRegistry.PluginRegistry, ProbeConfig.ConfigError | Plugin.PluginError> {
-    return Probe.layerWithRegistry(options).pipe(Layer.provideMerge(PluginRegistry.PluginRegistry.layer))
+    // `layerWith` builds a new layer value per probe: the shared `PluginRegistry.layer` is memoized, so a probe
+    // in the same layer graph as an app server (which uses it) would otherwise share the app's registry.
+    return Probe.layerWithRegistry(options).pipe(Layer.provideMerge(PluginRegistry.PluginRegistry.layerWith({})))
   }
 
   /**
@@ -244,13 +246,7 @@ const validate = (options: ProbeOptions): Effect.Effect<ProbeConfig.ProbeConfig,
  */
 export const layerEmbedded = (options: ProbeOptions & { readonly appUrl: string }): Layer.Layer<never> =>
   Layer.effectDiscard(
-    Layer.build(
-      // A registry of its own, as a standalone probe has: the app's registry (in the same layer graph) holds the
-      // app side of the plugins, and registering a plugin in both would collide.
-      Probe.layerWithRegistry({ probeId: `app@${options.hostname ?? os.hostname()}`, ...options }).pipe(
-        Layer.provideMerge(PluginRegistry.PluginRegistry.layerWith({}))
-      )
-    )
+    Layer.build(Probe.layer({ probeId: `app@${options.hostname ?? os.hostname()}`, ...options }))
   ).pipe(Layer.orDie)
 
 const describeControls = (
