@@ -137,8 +137,14 @@ describe.skipIf(fixture === null)("SyncEngine", () => {
       yield* src.setData(`${root}/p4`, "source says")
       yield* tgt.setData(`${root}/p4`, "target says")
       yield* sync.resume
-      expect(yield* sync.drain(10_000)).toBe(true)
-      const conflicts = yield* sync.conflicts
+      // Watch notifications reach the engine's sessions some time after the writers' replies: drain until the
+      // conflict has been captured (or 10 s have passed).
+      let conflicts = yield* sync.conflicts
+      for (let i = 0; i < 100 && conflicts.length === 0; i++) {
+        expect(yield* sync.drain(10_000)).toBe(true)
+        conflicts = yield* sync.conflicts
+        if (conflicts.length === 0) yield* Effect.sleep("100 millis")
+      }
       expect(conflicts.length).toBeGreaterThanOrEqual(1)
       expect(conflicts[0]).toMatchObject({ path: "/p4", decision: "source", policy: "source-wins" })
       expect(text(conflicts[0]?.source?.data ?? new Uint8Array())).toBe("source says")
