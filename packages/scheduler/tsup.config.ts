@@ -5,7 +5,8 @@ const entries = {
   index: "src/index.ts",
   allocator: "src/allocator/index.ts",
   rollout: "src/rollout/index.ts",
-  cluster: "src/cluster/index.ts"
+  cluster: "src/cluster/index.ts",
+  apps: "src/apps/index.ts"
 }
 const external = ["@orchestrator/core", "dockerode", "node-zookeeper-client"]
 

@@ -6,5 +6,6 @@
  * @since 0.1.0
  */
 export * as Allocator from "./allocator/index.js"
+export * as Apps from "./apps/index.js"
 export * as Cluster from "./cluster/index.js"
 export * as Rollout from "./rollout/index.js"

@@ -41,7 +41,13 @@ export * as LeaderDetector from "./election/LeaderDetector.js"
 export { type ElectionOptions, LeaderElection } from "./election/LeaderElection.js"
 export { FrameworkClient, type FrameworkClientOptions } from "./framework/FrameworkClient.js"
 export { requestJson } from "./http/HttpClient.js"
-export { ListenError } from "./http/HttpServer.js"
+export {
+  type Request as HttpRequest,
+  type Response as HttpResponse,
+  ListenError,
+  type Route,
+  route
+} from "./http/HttpServer.js"
 export { type HaOptions, Master, type MasterOptions } from "./master/Master.js"
 export { type CreateMasterOptions, createMaster, type RunningMaster } from "./master/RunningMaster.js"
 export * as Protocol from "./Protocol.js"

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Cause, Effect, Exit, Fiber, Schema } from "effect"
+import { Cause, Effect, Exit, Fiber, Schema, Stream } from "effect"
 import { InvalidRequest, type RequestError, statusOf } from "../ClusterError.js"
 
 /**
@@ -26,7 +26,9 @@ export interface Request {
 }
 
 /**
- * An answer: JSON unless `contentType` says otherwise (then `body` is sent as text).
+ * An answer: JSON unless `contentType` says otherwise (then `body` is sent as text). With `stream`, the
+ * body is that stream's chunks written as they come (server-sent events, long downloads) until the stream
+ * ends, the client goes away or the server closes; `body` is then ignored.
  *
  * @since 0.1.0
  * @category models
@@ -35,7 +37,16 @@ export interface Response {
   readonly status: number
   readonly body: unknown
   readonly contentType?: string
+  readonly stream?: Stream.Stream<string>
 }
+
+/**
+ * A client that reads a stream slower than it is written is cut off once this many bytes wait for it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxStreamBacklogBytes = 8 * 1024 * 1024
 
 /**
  * A route: `pattern` like `/api/v1/tasks/:taskId`.
@@ -204,7 +215,29 @@ export const serve = Effect.fn("HttpServer.serve")(function* (options: {
       res.destroy()
       return
     }
-    if (Exit.isSuccess(exit)) return send(res, exit.value)
+    if (Exit.isSuccess(exit)) {
+      const stream = exit.value.stream
+      if (stream === undefined) return send(res, exit.value)
+      res.writeHead(exit.value.status, {
+        "content-type": exit.value.contentType ?? "text/event-stream",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no"
+      })
+      res.flushHeaders()
+      const writing = Effect.runFork(
+        Stream.runForEach(stream, (chunk) =>
+          Effect.sync(() => {
+            res.write(chunk)
+            if (res.writableLength > maxStreamBacklogBytes) res.destroy()
+          })
+        )
+      )
+      req.on("close", () => Effect.runFork(Fiber.interrupt(writing)))
+      res.on("close", () => Effect.runFork(Fiber.interrupt(writing)))
+      await run(Effect.onInterrupt(Fiber.join(writing), () => Fiber.interrupt(writing)).pipe(Effect.as(exit.value)))
+      if (!res.destroyed) res.end()
+      return
+    }
     const failure = Cause.findErrorOption(exit.cause)
     if (failure._tag === "Some") return send(res, { status: statusOf(failure.value), body: errorBody(failure.value) })
     send(res, { status: 500, body: { error: "InternalError", message: Cause.pretty(exit.cause) } })

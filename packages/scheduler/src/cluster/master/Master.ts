@@ -155,8 +155,15 @@ export class Master extends Context.Service<
       after: number,
       waitMs?: number
     ) => Effect.Effect<{ readonly seq: number; readonly updates: ReadonlyArray<TaskStatus> }, RequestError>
-    /** Prometheus text. */
+    /** Prometheus text: the master's own metrics, then each source added with `addMetrics`. */
     readonly metrics: Effect.Effect<string>
+    /**
+     * Serves more routes on the master's HTTP server (the app scheduler's `/v2` API), until `scope` closes.
+     * The master's own routes win on equal paths.
+     */
+    readonly mount: (extra: ReadonlyArray<HttpServer.Route>) => Effect.Effect<void, never, Scope.Scope>
+    /** Appends a source of Prometheus text to `/metrics`, until the calling scope closes. */
+    readonly addMetrics: (source: Effect.Effect<string>) => Effect.Effect<void, never, Scope.Scope>
   }
 >()("@orchestrator/scheduler/cluster/Master") {
   /**
@@ -233,6 +240,7 @@ export const make = Effect.fn("Master.make")(function* (
 
   // ---- the HTTP server first: the advertised URL carries the bound port ----
   const routes: Array<HttpServer.Route> = []
+  const metricSources = new Set<Effect.Effect<string>>()
   const { port } = yield* HttpServer.serve({ host: options.host ?? "0.0.0.0", port: options.port ?? 5050, routes })
   const info: MasterInfo = {
     id: masterId,
@@ -483,7 +491,31 @@ export const make = Effect.fn("Master.make")(function* (
     kill,
     reconcile: (frameworkId, taskIds) => withState((s, now) => s.reconcile(frameworkId, taskIds, now)),
     updates,
-    metrics: Effect.sync(() => Metrics.render(state !== undefined, state))
+    metrics: Effect.gen(function* () {
+      const own = Metrics.render(state !== undefined, state)
+      const extra = yield* Effect.forEach([...metricSources], (source) => source)
+      return [own, ...extra].join("")
+    }),
+    mount: (extra) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          routes.push(...extra)
+        }),
+        () =>
+          Effect.sync(() => {
+            for (const r of extra) {
+              const at = routes.indexOf(r)
+              if (at >= 0) routes.splice(at, 1)
+            }
+          })
+      ),
+    addMetrics: (source) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          metricSources.add(source)
+        }),
+        () => Effect.sync(() => metricSources.delete(source))
+      )
   })
   routes.push(...masterRoutes(service))
 

@@ -1,0 +1,403 @@
+/**
+ * App definitions: what a user asks the app scheduler to keep running. The JSON follows Marathon's app
+ * format where it is reasonable (`id`, `cmd`, `args`, `container.docker.image`, `container.portMappings`,
+ * `instances`, `cpus`, `mem`, `disk`, `env`, `labels`, `constraints`, `healthChecks`, `readinessChecks`,
+ * `upgradeStrategy`, `backoffSeconds`, `backoffFactor`, `maxLaunchDelaySeconds`, `dependencies`), so most
+ * Marathon app JSON decodes unchanged; fields Marathon does not have are marked "extension".
+ *
+ * Decoding fills every default (as Marathon does), so the decoded {@link AppDefinition} is complete; a bad
+ * definition fails with a `SchemaError` whose path names the field.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, SchemaTransformation } from "effect"
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  Schema.Int.check(Schema.isGreaterThanOrEqualTo(min), Schema.isLessThanOrEqualTo(max))
+const finite = (min: number) => Schema.Finite.check(Schema.isGreaterThanOrEqualTo(min))
+const withDefault = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, value: S["Encoded"]) =>
+  schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+const segment = "[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+const pathPattern = new RegExp(`^(/?(${segment}|\\.|\\.\\.)(/(${segment}|\\.|\\.\\.))*|/)$`)
+
+/**
+ * A path of an app or group: `/prod/web`. Segments are lower-case letters, digits and `-` (not at either
+ * end), as Marathon requires, because they become DNS-style names (`web.prod.orchestrator`). Relative paths
+ * (`web`, `../db`) are allowed inside groups and in `dependencies`; {@link resolvePath} makes them absolute.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PathId = Schema.String.check(
+  Schema.makeFilter(
+    (id) =>
+      (id.length > 0 && id.length <= 200 && pathPattern.test(id)) ||
+      "expects a path like /prod/web: segments of a-z, 0-9 and '-' (not at either end), separated by '/'"
+  )
+)
+
+/**
+ * Makes `path` absolute against the group `base` (`web` in `/prod` -> `/prod/web`; `../db` -> `/db`).
+ *
+ * @since 0.1.0
+ * @category paths
+ */
+export const resolvePath = (path: string, base = "/"): string => {
+  const parts = path.startsWith("/") ? [] : base.split("/").filter((p) => p !== "")
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === "..") parts.pop()
+    else parts.push(part)
+  }
+  return `/${parts.join("/")}`
+}
+
+/**
+ * The DNS-style name of an app path: its segments reversed, then `domain`
+ * (`/prod/web` -> `web.prod.orchestrator`).
+ *
+ * @since 0.1.0
+ * @category paths
+ */
+export const dnsName = (appId: string, domain = "orchestrator"): string =>
+  [
+    ...appId
+      .split("/")
+      .filter((p) => p !== "")
+      .reverse(),
+    domain
+  ].join(".")
+
+/**
+ * A placement constraint, as Marathon writes it: `[field, operator]` or `[field, operator, value]`.
+ * `field` is `hostname` or an agent attribute. Operators: `UNIQUE` (one task per value), `CLUSTER` (all
+ * tasks on agents whose field equals `value`, or, without value, the same value as the first task),
+ * `GROUP_BY` (spread evenly over the values; `value` = how many distinct values to expect), `LIKE` /
+ * `UNLIKE` (the field matches / does not match the regular expression `value`, anchored), `MAX_PER`
+ * (at most `value` tasks per distinct field value).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ConstraintOperator = Schema.Literals(["UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "MAX_PER"])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConstraintOperator = typeof ConstraintOperator.Type
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const Constraint = Schema.Union([
+  Schema.Tuple([Schema.String.check(Schema.isMinLength(1)), ConstraintOperator]),
+  Schema.Tuple([Schema.String.check(Schema.isMinLength(1)), ConstraintOperator, Schema.String])
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Constraint = typeof Constraint.Type
+
+/**
+ * A health check, as Marathon's (`protocol` `HTTP`, `HTTPS`, `TCP` or `COMMAND`; Marathon's `MESOS_HTTP`,
+ * `MESOS_HTTPS` and `MESOS_TCP` are accepted as their plain forms). HTTP checks `GET path` and count
+ * 200-399 as healthy (1xx too when `ignoreHttp1xx`); TCP checks that a connection opens; COMMAND runs
+ * `command.value` with `sh -c` inside the task's container and counts exit code 0 as healthy.
+ * The port is the task's host port at `portIndex` (default 0), or `port` when given.
+ * Failures during `gracePeriodSeconds` after the task started do not count, unless the task was healthy
+ * once; after `maxConsecutiveFailures` failures in a row (0: never) the task is killed and replaced.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const HealthCheck = Schema.Struct({
+  protocol: withDefault(
+    Schema.Literals(["HTTP", "HTTPS", "TCP", "COMMAND", "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"]).pipe(
+      Schema.decodeTo(
+        Schema.Literals(["HTTP", "HTTPS", "TCP", "COMMAND"]),
+        SchemaTransformation.transform({
+          decode: (p) => (p.startsWith("MESOS_") ? p.slice(6) : p) as "HTTP" | "HTTPS" | "TCP" | "COMMAND",
+          encode: (p) => p
+        })
+      )
+    ),
+    "HTTP"
+  ),
+  path: withDefault(Schema.String, "/"),
+  portIndex: Schema.optionalKey(int(0, 1000)),
+  port: Schema.optionalKey(int(1, 65_535)),
+  command: Schema.optionalKey(Schema.Struct({ value: Schema.String.check(Schema.isMinLength(1)) })),
+  gracePeriodSeconds: withDefault(finite(0), 300),
+  intervalSeconds: withDefault(finite(0.01), 60),
+  timeoutSeconds: withDefault(finite(0.01), 20),
+  delaySeconds: withDefault(finite(0), 15),
+  maxConsecutiveFailures: withDefault(int(0), 3),
+  ignoreHttp1xx: withDefault(Schema.Boolean, false)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type HealthCheck = typeof HealthCheck.Type
+
+/**
+ * A readiness check (Marathon's): during a deployment a new task counts as ready, and old tasks are only
+ * replaced by it, once `GET path` on its port `portName` (or port index 0) answers one of
+ * `httpStatusCodesForReady`. Checked every `intervalSeconds` until ready.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ReadinessCheck = Schema.Struct({
+  name: withDefault(Schema.String, "readinessCheck"),
+  protocol: withDefault(Schema.Literals(["HTTP", "HTTPS"]), "HTTP"),
+  path: withDefault(Schema.String, "/"),
+  portName: Schema.optionalKey(Schema.String),
+  intervalSeconds: withDefault(finite(0.01), 30),
+  timeoutSeconds: withDefault(finite(0.01), 10),
+  httpStatusCodesForReady: withDefault(Schema.Array(int(100, 599)), [200]),
+  preserveLastResponse: withDefault(Schema.Boolean, false)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ReadinessCheck = typeof ReadinessCheck.Type
+
+/**
+ * How a deployment replaces tasks: at least `ceil(instances * minimumHealthCapacity)` healthy tasks at every
+ * moment and never more than `floor(instances * (1 + maximumOverCapacity))` tasks (Marathon's semantics and
+ * defaults 1.0 / 1.0). Extensions: `deadlineSeconds` (a deployment still running after this fails; default
+ * 600), `rollbackOnFailure` (a failed deployment rolls back to the previous version; default true).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UpgradeStrategy = Schema.Struct({
+  minimumHealthCapacity: withDefault(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 1),
+  maximumOverCapacity: withDefault(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 1),
+  deadlineSeconds: withDefault(finite(1), 600),
+  rollbackOnFailure: withDefault(Schema.Boolean, true)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UpgradeStrategy = typeof UpgradeStrategy.Type
+
+/**
+ * A container port and how it is published: `hostPort` 0 (default) takes any port from the agent's offer;
+ * `servicePort` is the load balancer's port for it (0 or absent: one is assigned from the service port
+ * range, 10000-10100 by default). `name` lets readiness checks and discovery refer to the port.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PortMapping = Schema.Struct({
+  containerPort: int(1, 65_535),
+  hostPort: withDefault(int(0, 65_535), 0),
+  servicePort: withDefault(int(0, 65_535), 0),
+  protocol: withDefault(Schema.Literals(["tcp", "udp"]), "tcp"),
+  name: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[a-z0-9-]{1,63}$/))),
+  labels: withDefault(Schema.Record(Schema.String, Schema.String), {})
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PortMapping = typeof PortMapping.Type
+
+/**
+ * The container: a Docker image (this cluster runs every task in a Docker container), its port mappings,
+ * and whether to pull the image on every launch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Container = Schema.Struct({
+  type: withDefault(Schema.Literals(["DOCKER"]), "DOCKER"),
+  docker: Schema.Struct({
+    image: Schema.String.check(Schema.isMinLength(1)),
+    forcePullImage: withDefault(Schema.Boolean, false)
+  }),
+  portMappings: withDefault(Schema.Array(PortMapping), [])
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Container = typeof Container.Type
+
+/**
+ * Where a secret's value comes from: a file (`{ file: "/run/secrets/db" }`), an environment variable of the
+ * scheduler process (`{ env: "DB_PASSWORD" }`), or a key of a Kubernetes `Secret` object stored as JSON
+ * (`{ kubernetesSecret: "/etc/secrets/db.json", key: "password" }`; values base64 as Kubernetes stores them).
+ * Extension (Marathon's `secrets` hold only a store path).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SecretSource = Schema.Union([
+  Schema.Struct({ file: Schema.String.check(Schema.isMinLength(1)) }),
+  Schema.Struct({ env: Schema.String.check(Schema.isMinLength(1)) }),
+  Schema.Struct({
+    kubernetesSecret: Schema.String.check(Schema.isMinLength(1)),
+    key: Schema.String.check(Schema.isMinLength(1))
+  })
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretSource = typeof SecretSource.Type
+
+/**
+ * An environment value: a literal, or a reference to one of the app's `secrets` (`{ "secret": "db" }`, as in
+ * Marathon), resolved only when a task is launched and never shown in the API, events or logs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EnvValue = Schema.Union([
+  Schema.String,
+  Schema.Struct({ secret: Schema.String.check(Schema.isMinLength(1)) })
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type EnvValue = typeof EnvValue.Type
+
+/**
+ * A secret written into the container as a file (extension): `containerPath` receives the secret's value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const SecretFile = Schema.Struct({
+  secret: Schema.String.check(Schema.isMinLength(1)),
+  containerPath: Schema.String.check(Schema.isPattern(/^\/[^\0]*$/))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretFile = typeof SecretFile.Type
+
+/**
+ * Scaling on metrics (extension): keeps `metric` (per task: `cpu` in % of the task's cpus, `mem` in % of
+ * its mem, or any name a metric source provides) near `target` by changing `instances` within
+ * `[min, max]`; at most one change per `cooldownSeconds`; the metric is averaged over `windowSeconds`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Autoscale = Schema.Struct({
+  metric: Schema.String.check(Schema.isMinLength(1)),
+  target: Schema.Finite.check(Schema.isGreaterThan(0)),
+  min: int(0),
+  max: int(0),
+  cooldownSeconds: withDefault(finite(0), 60),
+  windowSeconds: withDefault(finite(1), 30),
+  /** The metric must be off the target by more than this fraction before anything changes. */
+  tolerance: withDefault(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.1)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Autoscale = typeof Autoscale.Type
+
+/**
+ * An app definition, decoded with every default filled in. `cmd` runs with `sh -c` in the image; `args`
+ * replaces the image's command instead (give one or neither). `version` is set by the scheduler.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AppDefinition = Schema.Struct({
+  id: PathId,
+  cmd: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  args: Schema.optionalKey(Schema.Array(Schema.String)),
+  container: Container,
+  instances: withDefault(int(0, 10_000), 1),
+  cpus: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 1),
+  mem: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 128),
+  disk: withDefault(finite(0), 0),
+  env: withDefault(Schema.Record(Schema.String, EnvValue), {}),
+  secrets: withDefault(Schema.Record(Schema.String, SecretSource), {}),
+  secretFiles: withDefault(Schema.Array(SecretFile), []),
+  labels: withDefault(Schema.Record(Schema.String, Schema.String), {}),
+  constraints: withDefault(Schema.Array(Constraint), []),
+  healthChecks: withDefault(Schema.Array(HealthCheck), []),
+  readinessChecks: withDefault(Schema.Array(ReadinessCheck), []),
+  upgradeStrategy: withDefault(UpgradeStrategy, {}),
+  backoffSeconds: withDefault(finite(0), 1),
+  backoffFactor: withDefault(finite(1), 1.15),
+  maxLaunchDelaySeconds: withDefault(finite(0), 300),
+  dependencies: withDefault(Schema.Array(PathId), []),
+  /** Seconds between the kill signal (SIGTERM) and SIGKILL. */
+  taskKillGracePeriodSeconds: withDefault(finite(0), 10),
+  autoscale: Schema.optionalKey(Autoscale),
+  /** The role the app's tasks take offers in (extension; default: the scheduler's role). */
+  role: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  version: Schema.optionalKey(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AppDefinition = typeof AppDefinition.Type
+
+/**
+ * A group: apps and groups under one path, deployed in dependency order (an app starts once the apps it
+ * depends on, directly or through its groups' `dependencies`, are deployed and healthy).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Group {
+  readonly id: string
+  readonly apps: ReadonlyArray<AppDefinition>
+  readonly groups: ReadonlyArray<Group>
+  readonly dependencies: ReadonlyArray<string>
+}
+
+/**
+ * The JSON form of a {@link Group}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupEncoded {
+  readonly id: string
+  readonly apps?: ReadonlyArray<typeof AppDefinition.Encoded>
+  readonly groups?: ReadonlyArray<GroupEncoded>
+  readonly dependencies?: ReadonlyArray<string>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const Group: Schema.Codec<Group, GroupEncoded> = Schema.Struct({
+  id: PathId,
+  apps: withDefault(Schema.Array(AppDefinition), []),
+  groups: withDefault(Schema.Array(Schema.suspend((): Schema.Codec<Group, GroupEncoded> => Group)), []),
+  dependencies: withDefault(Schema.Array(PathId), [])
+})
