@@ -95,3 +95,38 @@ describe("Master.mount and Master.addMetrics", () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   })
 })
+
+describe("HttpServer routes", () => {
+  it("matches multi-segment parameters, first route first, and passes headers", async () => {
+    const scope = Effect.runSync(Scope.make())
+    const echo = (name: string) =>
+      route("GET", name, (r) => Effect.succeed({ route: name, params: r.params, agent: r.headers["x-test"] }))
+    const { port } = await Effect.runPromise(
+      serve({
+        host: "127.0.0.1",
+        port: 0,
+        routes: [
+          echo("/v2/apps/:appId*/tasks/:taskId"),
+          echo("/v2/apps/:appId*/tasks"),
+          echo("/v2/apps/:appId*"),
+          echo("/v2/one/:id")
+        ]
+      }).pipe(Scope.provide(scope))
+    )
+    const get = async (path: string) => {
+      const answer = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { "x-test": "yes" } })
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> }
+    }
+    expect((await get("/v2/apps/prod/web")).body).toEqual({
+      route: "/v2/apps/:appId*",
+      params: { appId: "prod/web" },
+      agent: "yes"
+    })
+    expect((await get("/v2/apps/prod/web/tasks")).body.params).toEqual({ appId: "prod/web" })
+    expect((await get("/v2/apps/a/b/c/tasks/t%2E1")).body.params).toEqual({ appId: "a/b/c", taskId: "t.1" })
+    expect((await get("/v2/apps/%E0%A4%A")).body.params).toEqual({ appId: "%E0%A4%A" })
+    expect((await get("/v2/apps")).status).toBe(404)
+    expect((await get("/v2/one/a/b")).status).toBe(404)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+})

@@ -23,6 +23,8 @@ export interface Request {
   readonly query: URLSearchParams
   /** The parsed JSON body, `undefined` when there is none. */
   readonly body: unknown
+  /** The request's headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
 }
 
 /**
@@ -49,7 +51,9 @@ export interface Response {
 export const maxStreamBacklogBytes = 8 * 1024 * 1024
 
 /**
- * A route: `pattern` like `/api/v1/tasks/:taskId`.
+ * A route: `pattern` like `/api/v1/tasks/:taskId`; a parameter with a star after its name takes one or
+ * more segments (`:appId*` then `tasks` matches `/v2/apps/prod/web/tasks` with `appId` = `prod/web`).
+ * The first route that matches wins.
  *
  * @since 0.1.0
  * @category models
@@ -94,6 +98,46 @@ export class ListenError extends Schema.TaggedError<ListenError>()("ListenError"
 
 const maxBodyBytes = 1024 * 1024
 
+const decodeSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/**
+ * Matches pattern segments from `at` against path parts from `from`: `:name` takes one segment, `:name` with a
+ * star one or more (joined with `/`, e.g. a Marathon app id `prod/web`), anything else must be equal.
+ */
+const matchSegments = (
+  pattern: ReadonlyArray<string>,
+  at: number,
+  parts: ReadonlyArray<string>,
+  from: number,
+  params: Record<string, string>
+): boolean => {
+  if (at === pattern.length) return from === parts.length
+  const segment = pattern[at]!
+  if (segment.startsWith(":") && segment.endsWith("*")) {
+    const rest = pattern.length - at - 1
+    for (let end = parts.length - rest; end > from; end--) {
+      if (matchSegments(pattern, at + 1, parts, end, params)) {
+        params[segment.slice(1, -1)] = parts.slice(from, end).map(decodeSegment).join("/")
+        return true
+      }
+    }
+    return false
+  }
+  if (from === parts.length) return false
+  if (segment.startsWith(":")) {
+    if (!matchSegments(pattern, at + 1, parts, from + 1, params)) return false
+    params[segment.slice(1)] = decodeSegment(parts[from]!)
+    return true
+  }
+  return segment === parts[from] && matchSegments(pattern, at + 1, parts, from + 1, params)
+}
+
 const matchRoute = (
   routes: ReadonlyArray<Route>,
   method: string,
@@ -103,16 +147,8 @@ const matchRoute = (
   let pathMatched = false
   for (const candidate of routes) {
     const pattern = candidate.pattern.split("/").filter((p) => p !== "")
-    if (pattern.length !== parts.length) continue
     const params: Record<string, string> = {}
-    const ok = pattern.every((segment, i) => {
-      if (segment.startsWith(":")) {
-        params[segment.slice(1)] = decodeURIComponent(parts[i]!)
-        return true
-      }
-      return segment === parts[i]
-    })
-    if (!ok) continue
+    if (!matchSegments(pattern, 0, parts, 0, params)) continue
     pathMatched = true
     if (candidate.method === method) return { route: candidate, params }
   }
@@ -209,7 +245,14 @@ export const serve = Effect.fn("HttpServer.serve")(function* (options: {
       return
     }
     const exit = await run(
-      matched.route.handle({ method, path: url.pathname, params: matched.params, query: url.searchParams, body })
+      matched.route.handle({
+        method,
+        path: url.pathname,
+        params: matched.params,
+        query: url.searchParams,
+        body,
+        headers: req.headers
+      })
     )
     if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
       res.destroy()
