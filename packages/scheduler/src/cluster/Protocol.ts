@@ -263,3 +263,51 @@ export const ErrorBody = Schema.Struct({
   message: Schema.String,
   leader: Schema.optionalKey(Schema.String)
 })
+
+/**
+ * The most output an exec answer carries: its last 4 KB (stdout and stderr interleaved).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxExecOutputBytes = 4_096
+
+/**
+ * Running a command in a task's container (`POST /api/v1/tasks/:taskId/exec` on its agent): `command` is an
+ * argv (no shell unless it asks for one: `["sh", "-c", "..."]`); it is killed after `timeoutMs` (default
+ * 30,000).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExecRequest = Schema.Struct({
+  command: Schema.Array(Schema.String).check(Schema.isMinLength(1)),
+  timeoutMs: Schema.optionalKey(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(1), Schema.isLessThanOrEqualTo(3_600_000))
+  )
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecRequest = typeof ExecRequest.Type
+
+/**
+ * How an exec ended: its exit code and the last {@link maxExecOutputBytes} of its output. A command still
+ * running at its timeout is killed and answers `timedOut: true` with exit code 124 (as `timeout(1)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ExecResult = Schema.Struct({
+  exitCode: Schema.Int,
+  output: Schema.String,
+  timedOut: Schema.optionalKey(Schema.Boolean)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecResult = typeof ExecResult.Type

@@ -48,9 +48,81 @@ export const Id = Schema.String.check(
 )
 
 /**
+ * The most a task's {@link TaskSpec} `files` may hold, decoded, all files together: 512 KiB. Their base64 form
+ * travels in the launch request, whose body the master and the agent cap at 1 MB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxFilesBytes = 512 * 1024
+
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Why `path` cannot be a task file's path, or `undefined` when it can: absolute, no empty, `.` or `..`
+ * segments, no NUL, at most 4,096 bytes.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const invalidFilePath = (path: string): string | undefined => {
+  if (!path.startsWith("/")) return "expects an absolute path (starting with '/')"
+  if (Buffer.byteLength(path) > 4_096) return "expects a path of at most 4096 bytes"
+  if (path.includes("\0")) return "expects a path without NUL characters"
+  const segments = path.slice(1).split("/")
+  if (segments.some((segment) => segment === "" || segment === "." || segment === ".."))
+    return "expects a normalized path to a file: no empty, '.' or '..' segments, no trailing '/'"
+  return undefined
+}
+
+/**
+ * A file the agent writes into a task's container before it starts (secret files, configs): `content` is
+ * base64, `mode` the permission bits (default `0o644`), owned by root.
+ *
+ * **Gotchas**: the content is never logged nor returned by any API, and validation errors never quote it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TaskFile = Schema.Struct({
+  path: Schema.String.check(Schema.makeFilter((path) => invalidFilePath(path) ?? true)),
+  content: Schema.String.check(
+    Schema.makeFilter((content) => base64Pattern.test(content) || "expects base64 content (RFC 4648, padded)")
+  ),
+  mode: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(0o7777)))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TaskFile = typeof TaskFile.Type
+
+/**
+ * The files of a task: distinct paths, at most {@link maxFilesBytes} decoded in all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TaskFiles = Schema.Array(TaskFile).check(
+  Schema.makeFilter((files) => {
+    const seen = new Map<string, number>()
+    let total = 0
+    for (const [i, file] of files.entries()) {
+      const first = seen.get(file.path)
+      if (first !== undefined) return `files[${i}] has the same path as files[${first}]`
+      seen.set(file.path, i)
+      total += Buffer.byteLength(file.content, "base64")
+    }
+    return total <= maxFilesBytes || `expects at most ${maxFilesBytes} bytes of files in all, got ${total}`
+  })
+)
+
+/**
  * What a framework asks an agent to run: a container `image` with its `command`, `env`, the `resources` it
  * takes from an offer (cpus -> CPU shares and quota, mem in MB -> memory limit, ports -> host ports), the
- * container ports to publish on those host ports (in order), and a pids limit.
+ * container ports to publish on those host ports (in order), a pids limit, and files written into the
+ * container before it starts.
  *
  * @since 0.1.0
  * @category models
@@ -66,7 +138,8 @@ export const TaskSpec = Schema.Struct({
   containerPorts: Schema.optionalKey(
     Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1), Schema.isLessThanOrEqualTo(65_535)))
   ),
-  pidsLimit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+  pidsLimit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  files: Schema.optionalKey(TaskFiles)
 })
 
 /**

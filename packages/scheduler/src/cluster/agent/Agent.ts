@@ -10,13 +10,13 @@ import { hostname as osHostname } from "node:os"
 import type { DockerClient } from "@orchestrator/core/docker"
 import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
 import { Context, Effect, Layer, Option, Queue, Scope, Stream, SubscriptionRef } from "effect"
-import { Conflict, NotFound, type RequestError } from "../ClusterError.js"
+import { Conflict, NotFound, type RequestError, Unavailable } from "../ClusterError.js"
 import * as DockerContainerizer from "../containerizer/DockerContainerizer.js"
 import * as LeaderDetector from "../election/LeaderDetector.js"
 import { requestJson } from "../http/HttpClient.js"
 import * as HttpServer from "../http/HttpServer.js"
 import { urlHost } from "../http/urlHost.js"
-import type { AgentRegistration, LaunchTask } from "../Protocol.js"
+import type { AgentRegistration, ExecRequest, ExecResult, LaunchTask } from "../Protocol.js"
 import type { Resources } from "../Resources.js"
 import { isTerminal, type TaskStatus } from "../Task.js"
 import { detectResources } from "./detect.js"
@@ -73,6 +73,8 @@ export class Agent extends Context.Service<
     readonly tasks: Effect.Effect<ReadonlyArray<TaskStatus>>
     readonly launch: (request: LaunchTask) => Effect.Effect<TaskStatus, RequestError>
     readonly kill: (taskId: string) => Effect.Effect<TaskStatus, RequestError>
+    /** Runs a command in a running task's container (for command health checks); see `DockerContainerizer.exec`. */
+    readonly exec: (taskId: string, request: ExecRequest) => Effect.Effect<ExecResult, RequestError>
   }
 >()("@orchestrator/scheduler/cluster/Agent") {
   /**
@@ -284,6 +286,17 @@ export const make = Effect.fn("Agent.make")(function* (
     return tasks.get(taskId) ?? known
   })
 
+  const exec = Effect.fn("Agent.exec")(function* (taskId: string, request: ExecRequest) {
+    const known = tasks.get(taskId)
+    if (known === undefined) return yield* new NotFound({ kind: "task", id: taskId })
+    if (known.state !== "running") {
+      return yield* new Conflict({ reason: `task ${taskId} is ${known.state}, not running` })
+    }
+    return yield* containerizer
+      .exec(taskId, request)
+      .pipe(Effect.catchTag("ContainerizerError", (error) => Effect.fail(new Unavailable({ reason: error.message }))))
+  })
+
   const service = Agent.of({
     agentId,
     url,
@@ -293,7 +306,8 @@ export const make = Effect.fn("Agent.make")(function* (
     masterUrl: SubscriptionRef.get(masterUrl),
     tasks: Effect.sync(() => [...tasks.values()]),
     launch,
-    kill
+    kill,
+    exec
   })
   routes.push(...agentRoutes(service))
   return service

@@ -13,6 +13,7 @@
  */
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import * as AgentConfig from "../config/AgentConfig.js"
+import type { ExecRequest, ExecResult } from "../Protocol.js"
 import type { TaskStatus } from "../Task.js"
 import { Agent, type AgentOptions } from "./Agent.js"
 
@@ -28,6 +29,8 @@ export interface RunningAgent {
   readonly port: number
   isRegistered(): Promise<boolean>
   tasks(): Promise<ReadonlyArray<TaskStatus>>
+  /** Runs a command in a running task's container; rejects with `NotFound`, `Conflict` or `Unavailable`. */
+  exec(taskId: string, request: ExecRequest): Promise<ExecResult>
   /** Stops the agent; its containers keep running (a restarted agent re-attaches). */
   stop(): Promise<void>
 }
@@ -91,6 +94,7 @@ export const createAgent = async (options: CreateAgentOptions): Promise<RunningA
     port: agent.port,
     isRegistered: () => runtime.runPromise(agent.registered),
     tasks: () => runtime.runPromise(agent.tasks),
+    exec: (taskId, request) => runtime.runPromise(agent.exec(taskId, request)),
     stop: () => runtime.dispose()
   }
 }

@@ -1,12 +1,13 @@
 /**
- * The agent's REST API, called by the master: launch and kill tasks, list them; plus `/health`.
+ * The agent's REST API, called by the master: launch and kill tasks, list them; run a command in a task's
+ * container (for command health checks); plus `/health`.
  *
  * @since 0.1.0
  */
 import { Effect, Option } from "effect"
 import { type Route, route } from "../http/HttpServer.js"
 import { decode } from "../internal/decode.js"
-import { LaunchTask } from "../Protocol.js"
+import { ExecRequest, LaunchTask } from "../Protocol.js"
 import type { Agent } from "./Agent.js"
 
 /**
@@ -29,5 +30,8 @@ export const agentRoutes = (agent: Agent["Service"]): ReadonlyArray<Route> => [
   ),
   route("GET", "/api/v1/tasks", () => agent.tasks),
   route("POST", "/api/v1/tasks", (r) => Effect.flatMap(decode(LaunchTask)(r.body), agent.launch)),
-  route("POST", "/api/v1/tasks/:taskId/kill", (r) => agent.kill(r.params.taskId!))
+  route("POST", "/api/v1/tasks/:taskId/kill", (r) => agent.kill(r.params.taskId!)),
+  route("POST", "/api/v1/tasks/:taskId/exec", (r) =>
+    Effect.flatMap(decode(ExecRequest)(r.body), (request) => agent.exec(r.params.taskId!, request))
+  )
 ]

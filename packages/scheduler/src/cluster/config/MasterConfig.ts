@@ -43,7 +43,13 @@ export const usage = `Usage: orchestrator-master [flags]
   --help                        show this help
 `
 
-const table: Flags.Table = {
+/**
+ * The master's flags (for hosts that add flags of their own, such as the app scheduler's).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const flags: Flags.Table = {
   "--host": { key: "host", kind: "string" },
   "--port": { key: "port", kind: "int" },
   "--hostname": { key: "hostname", kind: "string" },
@@ -68,9 +74,29 @@ export const fromArgs = (
   args: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>> = {}
 ): MasterConfig | { readonly _tag: "Help" } | Flags.ConfigError => {
-  const read = HostFlags.read(table, args, env, { MASTER_HOST: "--host", MASTER_PORT: "--port", MASTER_ZK: "--zk" })
-  if (read._tag !== "Settings") return read
-  const { values } = read
+  const read = HostFlags.read(flags, args, env, envFlags)
+  return read._tag === "Settings" ? fromValues(read.values) : read
+}
+
+/**
+ * The environment variables the master reads, by the flag each stands for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const envFlags: Readonly<Record<string, string>> = {
+  MASTER_HOST: "--host",
+  MASTER_PORT: "--port",
+  MASTER_ZK: "--zk"
+}
+
+/**
+ * The configuration from settings read with {@link flags}.
+ *
+ * @since 0.1.0
+ * @category parsers
+ */
+export const fromValues = (values: Readonly<Record<string, unknown>>): MasterConfig | Flags.ConfigError => {
   const badPort = HostFlags.checkPort(values)
   if (badPort !== undefined) return badPort
   const options = HostFlags.pick(values, [

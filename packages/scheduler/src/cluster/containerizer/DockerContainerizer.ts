@@ -1,17 +1,21 @@
 /**
  * The Docker containerizer: runs each task as a container with cgroup limits (CPU shares and quota, memory,
- * pids) through Docker's host config, publishes its ports, labels it with its task and framework, streams its
- * state from Docker events and finds its containers again after an agent restart.
+ * pids) through Docker's host config, publishes its ports, writes its files, labels it with its task and
+ * framework, streams its state from Docker events, runs commands in it (exec) and finds its containers again
+ * after an agent restart.
  *
  * @since 0.1.0
  */
 import { DockerClient, type DockerError } from "@orchestrator/core/docker"
 import type Dockerode from "dockerode"
 import { Context, Effect, Layer, PubSub, Queue, Schedule, Stream } from "effect"
-import { ContainerizerError, NotFound } from "../ClusterError.js"
+import { Conflict, ContainerizerError, NotFound } from "../ClusterError.js"
+import { type ExecRequest, type ExecResult, maxExecOutputBytes } from "../Protocol.js"
 import * as Resources from "../Resources.js"
 import type { TaskSpec, TaskStatus } from "../Task.js"
+import { killProcessTree, OutputTail } from "./ExecOutput.js"
 import * as Labels from "./Labels.js"
+import { archiveOf } from "./TaskArchive.js"
 
 /**
  * Options for {@link DockerContainerizer.layer}.
@@ -44,12 +48,23 @@ export class DockerContainerizer extends Context.Service<
   DockerContainerizer,
   {
     readonly agentId: string
-    /** Creates and starts the task's container; resolves with `running` (or `failed` if Docker refused it). */
+    /**
+     * Creates the task's container, writes its `files` into it, and starts it; resolves with `running` (or
+     * `failed` if Docker refused it).
+     */
     readonly launch: (frameworkId: string, spec: TaskSpec) => Effect.Effect<TaskStatus>
     /** Stops the task's container; its state becomes `killed`. */
     readonly kill: (taskId: string) => Effect.Effect<void, ContainerizerError | NotFound>
     /** Removes the task's container (after it ended). A missing container is not an error. */
     readonly remove: (taskId: string) => Effect.Effect<void, ContainerizerError>
+    /**
+     * Runs a command in the task's running container (Docker exec, no TTY); kills it after `timeoutMs`
+     * (default 30 s). `Conflict` when the container is not running.
+     */
+    readonly exec: (
+      taskId: string,
+      request: ExecRequest
+    ) => Effect.Effect<ExecResult, ContainerizerError | NotFound | Conflict>
     /** The current status of every container this agent launched (running or exited), read from Docker. */
     readonly recover: Effect.Effect<ReadonlyArray<TaskStatus>, ContainerizerError>
     /** Status changes seen in Docker events (`running` on start, a terminal state on exit). */
@@ -190,6 +205,17 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
       return statusFrom(labels, "failed", { message: created.failure.message })
     }
     const containerId = created.success.id
+    if (spec.files !== undefined && spec.files.length > 0) {
+      const archive = archiveOf(spec.files)
+      const written = yield* docker
+        .use("putArchive", (d, signal) =>
+          d.getContainer(containerId).putArchive(archive, { path: "/", abortSignal: signal })
+        )
+        .pipe(Effect.mapError(fail(spec.taskId, "write files")), Effect.result)
+      if (written._tag === "Failure") {
+        return statusFrom(labels, "failed", { message: written.failure.message, containerId })
+      }
+    }
     const started = yield* docker
       .use("startContainer", (d, signal) => d.getContainer(containerId).start({ abortSignal: signal }))
       .pipe(Effect.mapError(fail(spec.taskId, "start")), Effect.result)
@@ -235,6 +261,76 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
         statusFrom(labelsOf(container.Labels, taskId), "killed", { message: "killed before it started" })
       )
     }
+  })
+
+  const exec = Effect.fn("DockerContainerizer.exec")(function* (taskId: string, request: ExecRequest) {
+    const container = (yield* findContainer(taskId))[0]
+    if (container === undefined) return yield* new NotFound({ kind: "task", id: taskId })
+    if (container.State !== "running") {
+      return yield* new Conflict({ reason: `task ${taskId} is not running (its container is ${container.State})` })
+    }
+    const timeoutMs = request.timeoutMs ?? 30_000
+    const created = yield* docker
+      .use("createExec", (d, signal) =>
+        d.getContainer(container.Id).exec({
+          Cmd: [...request.command],
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          abortSignal: signal
+        })
+      )
+      .pipe(Effect.mapError(fail(taskId, "exec")))
+    const output = new OutputTail(maxExecOutputBytes)
+    const finished = yield* docker
+      .use("startExec", (_docker, signal) =>
+        created.start({ abortSignal: signal }).then(
+          (stream) =>
+            new Promise<void>((resolve, reject) => {
+              const stop = () => stream.destroy()
+              signal.addEventListener("abort", stop, { once: true })
+              stream.on("data", (chunk: Buffer) => output.push(chunk))
+              stream.on("end", resolve)
+              stream.on("close", resolve)
+              stream.on("error", reject)
+            })
+        )
+      )
+      .pipe(Effect.mapError(fail(taskId, "exec")), Effect.timeoutOption(timeoutMs))
+    const inspect = docker
+      .use("inspectExec", (_docker, signal) => created.inspect({ abortSignal: signal }))
+      .pipe(Effect.mapError(fail(taskId, "exec")))
+    if (finished._tag === "Some") {
+      // the output can end a moment before the engine records the exit code
+      const info = yield* inspect.pipe(
+        Effect.repeat({ until: (current) => !current.Running, schedule: Schedule.spaced("20 millis"), times: 50 })
+      )
+      if (!info.Running) return { exitCode: info.ExitCode ?? -1, output: output.text() } satisfies ExecResult
+    }
+    // timed out; a slow engine may start the command only now: wait for it to run (or end), then kill it
+    const settled = yield* inspect.pipe(
+      Effect.repeat({
+        until: (info) => (info.Running ? info.Pid > 0 : info.ExitCode !== null),
+        schedule: Schedule.spaced("25 millis"),
+        times: 80
+      })
+    )
+    const note = !settled.Running
+      ? settled.ExitCode === null
+        ? "it did not start"
+        : `it ended with code ${settled.ExitCode}`
+      : (yield* Effect.promise(() => killProcessTree(settled.Pid, container.Id)))
+        ? "killed"
+        : "left running: the agent cannot see the container's processes"
+    const text = output.text()
+    return {
+      exitCode: 124,
+      output:
+        `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}[timed out after ${timeoutMs} ms; ${note}]`.slice(
+          -maxExecOutputBytes
+        ),
+      timedOut: true
+    } satisfies ExecResult
   })
 
   const labelsOf = (labels: Record<string, string> | undefined, taskId: string): Labels.TaskLabels =>
@@ -382,6 +478,7 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     launch,
     kill,
     remove,
+    exec,
     recover,
     updates: Stream.fromPubSub(updates)
   })

@@ -189,7 +189,8 @@ const readBody = (req: IncomingMessage): Promise<unknown> =>
 export const errorBody = (error: RequestError): Record<string, unknown> => ({
   error: error._tag,
   message: error.message,
-  ...(error._tag === "NotLeader" && error.leader !== undefined ? { leader: error.leader } : {})
+  ...(error._tag === "NotLeader" && error.leader !== undefined ? { leader: error.leader } : {}),
+  ...(error._tag === "InvalidRequest" ? { field: error.field } : {})
 })
 
 const send = (res: ServerResponse, response: Response): void => {
@@ -269,10 +270,20 @@ export const serve = Effect.fn("HttpServer.serve")(function* (options: {
       res.flushHeaders()
       const writing = Effect.runFork(
         Stream.runForEach(stream, (chunk) =>
-          Effect.sync(() => {
-            res.write(chunk)
-            if (res.writableLength > maxStreamBacklogBytes) res.destroy()
-          })
+          res.write(chunk)
+            ? Effect.void
+            : res.writableLength > maxStreamBacklogBytes
+              ? Effect.sync(() => res.destroy())
+              : // wait until the client has read what is buffered (or is gone), so the stream's producer feels it
+                Effect.callback<void>((resume) => {
+                  const done = () => {
+                    res.off("drain", done)
+                    res.off("close", done)
+                    resume(Effect.void)
+                  }
+                  res.once("drain", done)
+                  res.once("close", done)
+                })
         )
       )
       req.on("close", () => Effect.runFork(Fiber.interrupt(writing)))

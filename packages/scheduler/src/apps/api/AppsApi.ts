@@ -1,0 +1,28 @@
+/**
+ * Serves the app scheduler's `/v2` API (apps, groups, tasks, deployments, queue, info, `/v2/events`, and
+ * service discovery under `/v2/discovery`) on the master's port, and adds its metrics to the master's
+ * `/metrics`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer } from "effect"
+import { Master } from "../../cluster/master/Master.js"
+import { discoveryRoutes } from "../discovery/index.js"
+import { AppScheduler } from "../scheduler/AppScheduler.js"
+import { eventsRoute } from "./events.js"
+import { appsRoutes } from "./routes.js"
+
+/**
+ * Mounts the `/v2` API of the `AppScheduler` on the `Master`'s HTTP server for the layer's lifetime.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<never, never, Master | AppScheduler> = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const master = yield* Master
+    const scheduler = yield* AppScheduler
+    yield* master.mount([eventsRoute(scheduler), ...discoveryRoutes(scheduler.discovery), ...appsRoutes(scheduler)])
+    yield* master.addMetrics(scheduler.metrics)
+  })
+)

@@ -1,0 +1,50 @@
+/**
+ * `GET /v2/events`: the app scheduler's events as server-sent events, in order, each with its sequence
+ * number as the event id and its Marathon `eventType` as the event name. A client resumes after the last
+ * id it saw (`Last-Event-ID`, or `?after=`) as long as the scheduler's bounded history still holds it;
+ * `?event_type=` (repeatable) keeps only those types. A heartbeat comment every 15 s keeps the connection open.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Stream } from "effect"
+import { InvalidRequest } from "../../cluster/ClusterError.js"
+import type { Request, Route } from "../../cluster/http/HttpServer.js"
+import * as Sse from "../discovery/sse.js"
+import type { AppScheduler } from "../scheduler/AppScheduler.js"
+
+const afterOf = (request: Request): Effect.Effect<number | undefined, InvalidRequest> => {
+  const header = request.headers["last-event-id"]
+  const text = request.query.get("after") ?? (typeof header === "string" ? header : null)
+  if (text === null || text.trim() === "") return Effect.succeed(undefined)
+  const n = Number(text)
+  return Number.isInteger(n) && n >= 0
+    ? Effect.succeed(n)
+    : Effect.fail(new InvalidRequest({ field: "after", reason: `expects an event number >= 0, got "${text}"` }))
+}
+
+/**
+ * The event stream route.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const eventsRoute = (scheduler: AppScheduler["Service"], heartbeatMs = Sse.heartbeatMs): Route => ({
+  method: "GET",
+  pattern: "/v2/events",
+  handle: (request) =>
+    Effect.map(afterOf(request), (after) => {
+      const types = new Set(request.query.getAll("event_type"))
+      const events = scheduler.events(after).pipe(
+        Stream.filter((event) => types.size === 0 || types.has(event.eventType)),
+        Stream.map(
+          (event): Sse.SseEvent => ({ id: String(event.seq), event: event.eventType, data: JSON.stringify(event) })
+        )
+      )
+      return {
+        status: 200,
+        body: null,
+        contentType: "text/event-stream",
+        stream: Stream.concat(Stream.make(Sse.comment("event_stream_attached")), Sse.withHeartbeat(events, heartbeatMs))
+      }
+    })
+})

@@ -1,0 +1,121 @@
+/**
+ * The master host with the app scheduler: the master's flags plus the app scheduler's, and the layer that
+ * runs both (the `/v2` API on the master's port, the load balancer on the service ports, apps and
+ * deployments stored in ZooKeeper when the master joins a group).
+ *
+ * @since 0.1.0
+ */
+import { Flags } from "@orchestrator/core"
+import { ZooKeeperClient, type ZooKeeperUnavailable } from "@orchestrator/core/zookeeper"
+import { Layer } from "effect"
+import * as HostFlags from "../../cluster/config/hostFlags.js"
+import * as MasterConfig from "../../cluster/config/MasterConfig.js"
+import type { ListenError } from "../../cluster/http/HttpServer.js"
+import { Master } from "../../cluster/master/Master.js"
+import * as AppsApi from "../api/AppsApi.js"
+import { AppScheduler, type AppSchedulerOptions } from "../scheduler/AppScheduler.js"
+import { AppStore } from "../store/AppStore.js"
+
+/**
+ * A master host's settings with its app scheduler's (`apps` is absent with `--no-apps`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AppsConfig {
+  readonly master: MasterConfig.MasterConfig
+  readonly apps?: {
+    readonly options: AppSchedulerOptions
+    /** The znode under which apps and deployments are stored (with `--zk`); default `<zk-root>/apps`. */
+    readonly zkRoot?: string
+  }
+}
+
+/**
+ * The host's usage text.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const usage = `${MasterConfig.usage.replace(/ {2}--help[^\n]*\n$/, "")}
+App scheduler (Marathon-style apps: the /v2 API on the master's port, a load balancer on the service ports):
+  --no-apps                     run the master alone, without the app scheduler
+  --service-ports <a-b>         the load balancer's service port range (default 10000-10100)
+  --apps-role <role>            the role the app scheduler takes offers in (default *)
+  --apps-domain <domain>        the domain of service names, as in web.prod.<domain> (default orchestrator)
+  --apps-zk-root <path>         where apps and deployments live in ZooKeeper, with --zk (default <zk-root>/apps);
+                                without --zk they live in memory and a restarted master forgets them
+  --help                        show this help
+`
+
+const appsFlags: Flags.Table = {
+  "--no-apps": { key: "appsEnabled", kind: "switch", value: false },
+  "--service-ports": { key: "servicePorts", kind: "string" },
+  "--apps-role": { key: "appsRole", kind: "string" },
+  "--apps-domain": { key: "appsDomain", kind: "string" },
+  "--apps-zk-root": { key: "appsZkRoot", kind: "string" }
+}
+
+const range = (text: string): { readonly begin: number; readonly end: number } | Flags.ConfigError => {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim())
+  const begin = Number(match?.[1])
+  const end = Number(match?.[2])
+  return match !== null && begin >= 1 && end <= 65_535 && begin <= end
+    ? { begin, end }
+    : new Flags.ConfigError({ setting: "--service-ports", reason: `expects a range like 10000-10100, got "${text}"` })
+}
+
+/**
+ * Reads flags then environment (the master's variables); `Help` for `--help`, a `ConfigError` naming the
+ * flag for anything wrong.
+ *
+ * @since 0.1.0
+ * @category parsers
+ */
+export const fromArgs = (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>> = {}
+): AppsConfig | { readonly _tag: "Help" } | Flags.ConfigError => {
+  const read = HostFlags.read({ ...MasterConfig.flags, ...appsFlags }, args, env, MasterConfig.envFlags)
+  if (read._tag !== "Settings") return read
+  const { values } = read
+  const master = MasterConfig.fromValues(values)
+  if (master instanceof Flags.ConfigError) return master
+  if (values.appsEnabled === false) return { master }
+  const servicePorts = values.servicePorts === undefined ? undefined : range(values.servicePorts as string)
+  if (servicePorts instanceof Flags.ConfigError) return servicePorts
+  const options: AppSchedulerOptions = {
+    ...(servicePorts === undefined ? {} : { servicePortRange: servicePorts }),
+    ...(values.appsRole === undefined ? {} : { role: values.appsRole as string }),
+    ...(values.appsDomain === undefined ? {} : { domain: values.appsDomain as string })
+  }
+  const zkRoot = values.appsZkRoot as string | undefined
+  return { master, apps: zkRoot === undefined ? { options } : { options, zkRoot } }
+}
+
+/**
+ * The master, and (unless `--no-apps`) its app scheduler with the `/v2` API mounted; one ZooKeeper client
+ * serves the election and the app store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (config: AppsConfig): Layer.Layer<Master, ListenError | ZooKeeperUnavailable> => {
+  const zookeeper = config.master.zookeeper
+  if (config.apps === undefined) return MasterConfig.layer(config.master)
+  const scheduler = AppScheduler.layerMasterWithServices(config.apps.options)
+  if (zookeeper === undefined)
+    return AppsApi.layer.pipe(
+      Layer.provideMerge(scheduler),
+      Layer.provideMerge(AppStore.layerMemory()),
+      Layer.provideMerge(Master.layer(config.master.options))
+    )
+  return AppsApi.layer.pipe(
+    Layer.provideMerge(scheduler),
+    Layer.provideMerge(AppStore.layerZooKeeper({ root: config.apps.zkRoot ?? `${zookeeper.root}/apps` })),
+    Layer.provideMerge(Master.layerZooKeeper({ ...config.master.options, root: zookeeper.root })),
+    Layer.provide(
+      ZooKeeperClient.layer({ connectString: zookeeper.connectString, sessionTimeoutMs: zookeeper.sessionTimeoutMs })
+    )
+  )
+}

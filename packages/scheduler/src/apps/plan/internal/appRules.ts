@@ -1,0 +1,148 @@
+/**
+ * The semantic rules of one app, as `[field, reason]` pairs (fields relative to the app).
+ *
+ * @internal
+ */
+import type { AppDefinition } from "../../model/AppDefinition.js"
+import type { ValidationContext } from "../validate.js"
+import { resolveDependency } from "./graph.js"
+import { isProblem, parseConstraint } from "./parseConstraint.js"
+
+const defaultServicePorts = { min: 10_000, max: 10_100 }
+
+/** Later entries whose key an earlier one already has. */
+export const duplicateOf = <A>(items: ReadonlyArray<A>, key: (a: A) => string | undefined) => {
+  const seen = new Map<string, number>()
+  const found: Array<{ readonly index: number; readonly first: number; readonly key: string }> = []
+  for (const [index, item] of items.entries()) {
+    const k = key(item)
+    if (k === undefined) continue
+    const first = seen.get(k)
+    if (first === undefined) seen.set(k, index)
+    else found.push({ index, first, key: k })
+  }
+  return found
+}
+
+const portProblems = (app: AppDefinition, context: ValidationContext): ReadonlyArray<readonly [string, string]> => {
+  const mappings = app.container.portMappings
+  const range = context.servicePorts ?? defaultServicePorts
+  const problems: Array<readonly [string, string]> = []
+  for (const [i, p] of mappings.entries()) {
+    if (p.servicePort !== 0 && (p.servicePort < range.min || p.servicePort > range.max))
+      problems.push([
+        `container.portMappings[${i}].servicePort`,
+        `service port ${p.servicePort} is outside the service port range ${range.min}-${range.max} (use 0 to get one assigned)`
+      ])
+  }
+  for (const d of duplicateOf(mappings, (p) => p.name))
+    problems.push([
+      `container.portMappings[${d.index}].name`,
+      `port name ${JSON.stringify(d.key)} is already used by portMappings[${d.first}]`
+    ])
+  for (const d of duplicateOf(mappings, (p) => (p.servicePort === 0 ? undefined : String(p.servicePort))))
+    problems.push([
+      `container.portMappings[${d.index}].servicePort`,
+      `service port ${d.key} is already used by portMappings[${d.first}]`
+    ])
+  for (const d of duplicateOf(mappings, (p) => (p.hostPort === 0 ? undefined : `${p.hostPort}/${p.protocol}`)))
+    problems.push([
+      `container.portMappings[${d.index}].hostPort`,
+      `host port ${d.key} is already used by portMappings[${d.first}]`
+    ])
+  return problems
+}
+
+const checkProblems = (app: AppDefinition): ReadonlyArray<readonly [string, string]> => {
+  const ports = app.container.portMappings
+  const problems: Array<readonly [string, string]> = []
+  for (const [i, hc] of app.healthChecks.entries()) {
+    const at = `healthChecks[${i}]`
+    if (hc.protocol === "COMMAND") {
+      if (hc.command === undefined)
+        problems.push([`${at}.command`, "a COMMAND health check needs command.value (run with sh -c)"])
+      continue
+    }
+    if (hc.command !== undefined)
+      problems.push([`${at}.command`, `only COMMAND health checks take a command; this one is ${hc.protocol}`])
+    if (hc.port !== undefined && hc.portIndex !== undefined)
+      problems.push([`${at}.port`, "give port or portIndex, not both"])
+    else if (hc.port === undefined && ports.length === 0)
+      problems.push([
+        `${at}.portIndex`,
+        `a ${hc.protocol} health check needs a port: the app has no port mappings (add one, or set port)`
+      ])
+    else if (hc.portIndex !== undefined && hc.portIndex >= ports.length)
+      problems.push([
+        `${at}.portIndex`,
+        `port index ${hc.portIndex} does not exist: the app has ${ports.length} port mapping(s) (indexes 0-${ports.length - 1})`
+      ])
+  }
+  const names = ports.map((p) => p.name).filter((n): n is string => n !== undefined)
+  for (const [i, rc] of app.readinessChecks.entries()) {
+    const at = `readinessChecks[${i}]`
+    if (rc.portName !== undefined && !names.includes(rc.portName))
+      problems.push([
+        `${at}.portName`,
+        `no port mapping is named ${JSON.stringify(rc.portName)} (names: ${names.length === 0 ? "none" : names.join(", ")})`
+      ])
+    else if (rc.portName === undefined && ports.length === 0)
+      problems.push([`${at}.portName`, "a readiness check needs a port: the app has no port mappings"])
+    if (rc.httpStatusCodesForReady.length === 0)
+      problems.push([`${at}.httpStatusCodesForReady`, "no status code would ever count as ready"])
+  }
+  return problems
+}
+
+const referenceProblems = (app: AppDefinition): ReadonlyArray<readonly [string, string]> => {
+  const problems: Array<readonly [string, string]> = []
+  const secrets = Object.keys(app.secrets)
+  const known = (name: string) => Object.hasOwn(app.secrets, name)
+  const listed = secrets.length === 0 ? "the app declares no secrets" : `secrets: ${secrets.join(", ")}`
+  for (const [name, value] of Object.entries(app.env))
+    if (typeof value === "object" && !known(value.secret))
+      problems.push([
+        `env.${name}`,
+        `refers to secret ${JSON.stringify(value.secret)}, which is not in secrets (${listed})`
+      ])
+  for (const [i, file] of app.secretFiles.entries())
+    if (!known(file.secret))
+      problems.push([
+        `secretFiles[${i}].secret`,
+        `refers to secret ${JSON.stringify(file.secret)}, which is not in secrets (${listed})`
+      ])
+  for (const d of duplicateOf(app.secretFiles, (f) => f.containerPath))
+    problems.push([`secretFiles[${d.index}].containerPath`, `${d.key} is already written by secretFiles[${d.first}]`])
+  for (const [j, dependency] of app.dependencies.entries()) {
+    const path = resolveDependency(dependency, app.id)
+    if (path === app.id || app.id.startsWith(`${path}/`) || path === "/")
+      problems.push([
+        `dependencies[${j}]`,
+        path === app.id ? "an app cannot depend on itself" : `depends on ${path}, a group that contains the app itself`
+      ])
+  }
+  return problems
+}
+
+/** The checks on one app; fields relative to the app. */
+export const ownProblems = (
+  app: AppDefinition,
+  context: ValidationContext
+): ReadonlyArray<readonly [string, string]> => {
+  const problems: Array<readonly [string, string]> = []
+  if (app.id === "/") problems.push(["id", "an app needs a name: / is the root group"])
+  if (app.cmd !== undefined && app.args !== undefined)
+    problems.push(["args", "give cmd (run with sh -c) or args (replacing the image's command), not both"])
+  problems.push(...portProblems(app, context), ...checkProblems(app), ...referenceProblems(app))
+  if (app.autoscale !== undefined) {
+    const { min, max } = app.autoscale
+    if (min > max) problems.push(["autoscale.min", `min ${min} is above max ${max}`])
+    else if (app.instances < min || app.instances > max)
+      problems.push(["instances", `${app.instances} is outside the autoscale range [${min}, ${max}]`])
+  }
+  for (const [i, constraint] of app.constraints.entries()) {
+    const parsed = parseConstraint(constraint)
+    if (isProblem(parsed)) problems.push([`constraints[${i}][2]`, parsed.reason])
+  }
+  return problems
+}

@@ -1,0 +1,100 @@
+/**
+ * Deployments as the runtime plans them: the steps H4's `deploymentPlan` orders (dependencies first, stops
+ * before starts), the deadline, the apps before and after (for rollback), and the rollback of a failed or
+ * cancelled deployment (back to the original definitions at a new version, keeping the original task spec
+ * version so the original tasks count as current again).
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import type { DeploymentAction } from "../events/AppEvent.js"
+import type { AppDefinition } from "../model/AppDefinition.js"
+import { deploymentPlan, InvalidApp } from "../plan/index.js"
+import type { StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { DeploymentView } from "./Views.js"
+
+/**
+ * The ordered steps from the whole current world to the whole target world (only changed apps get
+ * actions). A dependency cycle is an `InvalidApp` on `dependencies` naming the cycle.
+ *
+ * @since 0.1.0
+ * @category planning
+ */
+export const planSteps = (
+  current: ReadonlyArray<AppDefinition>,
+  target: ReadonlyArray<AppDefinition>,
+  restart: ReadonlyArray<string> = []
+): Effect.Effect<ReadonlyArray<ReadonlyArray<DeploymentAction>>, InvalidApp> =>
+  deploymentPlan(current, target, { restart }).pipe(
+    Effect.map((plan) => plan.steps.map((step) => step.actions.map((a) => ({ action: a._tag, app: a.appId })))),
+    Effect.catchTag("DependencyCycle", (cycle) =>
+      Effect.fail(new InvalidApp({ field: "dependencies", reason: cycle.message }))
+    )
+  )
+
+/**
+ * The deadline of a deployment: its start plus the longest `deadlineSeconds` of the apps it touches.
+ *
+ * @since 0.1.0
+ * @category planning
+ */
+export const deadlineOf = (
+  startedAt: number,
+  apps: ReadonlyArray<StoredApp | null | undefined>,
+  fallbackSeconds = 600
+): number => {
+  const seconds = apps.flatMap((a) => (a == null ? [] : [a.app.upgradeStrategy.deadlineSeconds]))
+  return startedAt + (seconds.length === 0 ? fallbackSeconds : Math.max(...seconds)) * 1000
+}
+
+/**
+ * What a rollback deployment targets: each affected app back to its original definition (at `version`,
+ * keeping the original `lastConfigChangeAt`), or removed when the failed deployment created it.
+ *
+ * @since 0.1.0
+ * @category planning
+ */
+export const rollbackTarget = (failed: StoredDeployment, version: string): ReadonlyMap<string, StoredApp | null> =>
+  new Map(
+    Object.keys(failed.target).map((id): [string, StoredApp | null] => {
+      const original = failed.original[id]
+      return [
+        id,
+        original == null ? null : { app: { ...original.app, version }, lastConfigChangeAt: original.lastConfigChangeAt }
+      ]
+    })
+  )
+
+/**
+ * Whether a failed deployment should roll back: it is not a rollback itself and one of its apps asks for it.
+ *
+ * @since 0.1.0
+ * @category planning
+ */
+export const wantsRollback = (failed: StoredDeployment): boolean =>
+  !failed.rollback && Object.values(failed.target).some((a) => a?.app.upgradeStrategy.rollbackOnFailure ?? true)
+
+/**
+ * The deployment as the API shows it.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const toView = (
+  d: StoredDeployment,
+  readiness: (appId: string) => ReadonlyArray<{ readonly taskId: string; readonly ready: boolean }>
+): DeploymentView => {
+  const current = d.steps[d.currentStep] ?? []
+  return {
+    id: d.id,
+    version: d.version,
+    affectedApps: Object.keys(d.target).sort(),
+    steps: d.steps.map((actions) => ({ actions })),
+    currentStep: Math.min(d.currentStep + 1, d.steps.length),
+    totalSteps: d.steps.length,
+    currentActions: current.map((a) => ({ ...a, readinessCheckResults: readiness(a.app) })),
+    rollback: d.rollback,
+    startedAt: new Date(d.startedAt).toISOString(),
+    deadline: new Date(d.deadline).toISOString()
+  }
+}

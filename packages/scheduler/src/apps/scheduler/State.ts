@@ -1,0 +1,223 @@
+/**
+ * The runtime's in-memory state (apps with their backoff and autoscaler samples, tasks, deployments, launch
+ * demand) and the views the API shows of it: app statuses, the group tree, the launch queue. Pure functions
+ * over the state; the engine mutates it.
+ *
+ * @since 0.1.0
+ */
+import { isTerminal } from "../../cluster/Task.js"
+import type { AppDefinition } from "../model/AppDefinition.js"
+import { launchDelayMs } from "../plan/index.js"
+import type { StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { TaskRecord } from "./TaskRecord.js"
+import type { AppStatus, GroupStatus, QueueEntry } from "./Views.js"
+
+/**
+ * An app as the runtime tracks it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AppRecord {
+  stored: StoredApp
+  /** Failed launches in a row (the backoff's exponent). */
+  failures: number
+  /** No launch before this (ms epoch). */
+  delayedUntil: number
+  lastFailure: AppStatus["lastTaskFailure"]
+  /** Since when it waits for launches. */
+  waitingSince: number | undefined
+  /** Why recent offers did not fit. */
+  unused: Array<{ readonly agentId: string; readonly reason: string }>
+  /** The autoscaler's samples of its metric. */
+  samples: Array<{ readonly at: number; readonly value: number }>
+  lastScaleAt: number | undefined
+}
+
+/**
+ * A fresh record of a stored app.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const newAppRecord = (stored: StoredApp): AppRecord => ({
+  stored,
+  failures: 0,
+  delayedUntil: 0,
+  lastFailure: undefined,
+  waitingSince: undefined,
+  unused: [],
+  samples: [],
+  lastScaleAt: undefined
+})
+
+/**
+ * The state.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeState {
+  readonly apps: Map<string, AppRecord>
+  readonly tasks: Map<string, TaskRecord>
+  readonly deployments: Map<string, StoredDeployment>
+  /** Tasks to launch now, by app (recomputed every tick). */
+  readonly want: Map<string, number>
+}
+
+/**
+ * An empty state.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const emptyState = (): RuntimeState => ({
+  apps: new Map(),
+  tasks: new Map(),
+  deployments: new Map(),
+  want: new Map()
+})
+
+/**
+ * Every task of an app (terminal ones are dropped as they end).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const tasksOf = (state: RuntimeState, appId: string): Array<TaskRecord> =>
+  [...state.tasks.values()].filter((t) => t.appId === appId)
+
+/**
+ * The app's tasks that still run or start.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const activeTasksOf = (state: RuntimeState, appId: string): Array<TaskRecord> =>
+  tasksOf(state, appId).filter((t) => !isTerminal(t.state))
+
+/**
+ * The deployments that change any of `appIds`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const deploymentsOf = (state: RuntimeState, appIds: ReadonlyArray<string>): Array<StoredDeployment> =>
+  [...state.deployments.values()].filter((d) => appIds.some((id) => id in d.target))
+
+/**
+ * The app with its counts, deployments, last failure and backoff.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const appStatus = (state: RuntimeState, a: AppRecord, now: number): AppStatus => {
+  const list = tasksOf(state, a.stored.app.id)
+  const running = list.filter((t) => t.state === "running")
+  return {
+    app: a.stored.app,
+    version: a.stored.app.version ?? "",
+    tasksStaged: list.filter((t) => t.state === "staging" || t.state === "starting").length,
+    tasksRunning: running.length,
+    tasksHealthy: running.filter((t) => t.alive === true).length,
+    tasksUnhealthy: running.filter((t) => t.alive === false).length,
+    servicePorts: a.stored.app.container.portMappings.map((m) => m.servicePort),
+    deployments: deploymentsOf(state, [a.stored.app.id]).map((d) => ({ id: d.id })),
+    ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure }),
+    ...(a.delayedUntil > now
+      ? {
+          backoff: {
+            delayedUntil: new Date(a.delayedUntil).toISOString(),
+            consecutiveFailures: a.failures,
+            delayMs: launchDelayMs(a.stored.app, a.failures)
+          }
+        }
+      : {})
+  }
+}
+
+/**
+ * Whether an app matches a label filter: `key` (has the label) or `key==value`.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const matchesLabel = (app: AppDefinition, label: string | undefined): boolean => {
+  if (label === undefined) return true
+  const [key, value] = label.split("==")
+  return key !== undefined && key in app.labels && (value === undefined || app.labels[key] === value)
+}
+
+interface TreeNode {
+  readonly id: string
+  readonly apps: Array<AppStatus>
+  readonly groups: Map<string, TreeNode>
+}
+
+/**
+ * The group tree from `/`, built from the app ids.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const groupTree = (state: RuntimeState, now: number): GroupStatus => {
+  const root: TreeNode = { id: "/", apps: [], groups: new Map() }
+  for (const a of [...state.apps.values()].sort((x, y) => x.stored.app.id.localeCompare(y.stored.app.id))) {
+    let node = root
+    for (const part of a.stored.app.id
+      .split("/")
+      .filter((p) => p !== "")
+      .slice(0, -1)) {
+      const id = `${node.id === "/" ? "" : node.id}/${part}`
+      let next = node.groups.get(id)
+      if (next === undefined) {
+        next = { id, apps: [], groups: new Map() }
+        node.groups.set(id, next)
+      }
+      node = next
+    }
+    node.apps.push(appStatus(state, a, now))
+  }
+  const render = (n: TreeNode): GroupStatus => ({
+    id: n.id,
+    apps: n.apps,
+    groups: [...n.groups.values()].map(render),
+    dependencies: []
+  })
+  return render(root)
+}
+
+/**
+ * Apps waiting for launches or delayed by their backoff.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const launchQueue = (state: RuntimeState, now: number): ReadonlyArray<QueueEntry> =>
+  [...state.apps.values()].flatMap((a) => {
+    const count = state.want.get(a.stored.app.id) ?? 0
+    if (count <= 0 && a.delayedUntil <= now) return []
+    return [
+      {
+        app: { id: a.stored.app.id, version: a.stored.app.version ?? "" },
+        count: Math.max(0, count),
+        delay: { timeLeftSeconds: Math.max(0, (a.delayedUntil - now) / 1000), overdue: a.delayedUntil <= now },
+        since: new Date(a.waitingSince ?? now).toISOString(),
+        lastUnusedOffers: a.unused
+      }
+    ]
+  })
+
+/**
+ * Readiness of the app's running tasks (for the deployment view).
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const readinessOf = (
+  state: RuntimeState,
+  appId: string
+): ReadonlyArray<{ readonly taskId: string; readonly ready: boolean }> =>
+  activeTasksOf(state, appId)
+    .filter((t) => t.state === "running" && t.killing === undefined)
+    .map((t) => ({ taskId: t.taskId, ready: t.ready }))

@@ -1,0 +1,93 @@
+/**
+ * Turning an app into the `TaskSpec` the agent runs: image, `sh -c cmd` (or `args` as the container's
+ * command), environment with secrets resolved, secret files, labels naming the app and version, resources
+ * and the container ports published on the chosen host ports.
+ *
+ * @since 0.1.0
+ */
+import { randomUUID } from "node:crypto"
+import type { TaskSpec } from "../../cluster/Task.js"
+import type { AppDefinition } from "../model/AppDefinition.js"
+
+/**
+ * Labels the scheduler puts on every task (Docker labels of the container).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const TaskLabel = {
+  appId: "orchestrator.app-id",
+  appVersion: "orchestrator.app-version"
+} as const
+
+/**
+ * A new task id: the app id with dots for slashes, then a UUID (`prod.web.1c0e...`), as Marathon does.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const newTaskId = (appId: string): string =>
+  `${appId
+    .split("/")
+    .filter((p) => p !== "")
+    .join(".")
+    .slice(0, 90)}.${randomUUID()}`
+
+/**
+ * Secrets as resolved for a launch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LaunchSecrets {
+  readonly env: Readonly<Record<string, string>>
+  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>
+}
+
+/**
+ * The task spec of one task of `app`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const taskSpec = (
+  app: AppDefinition,
+  input: {
+    readonly taskId: string
+    readonly version: string
+    readonly hostPorts: ReadonlyArray<number>
+    readonly secrets: LaunchSecrets
+  }
+): TaskSpec => {
+  const mappings = app.container.portMappings
+  const env: Record<string, string> = {
+    ...input.secrets.env,
+    MARATHON_APP_ID: app.id,
+    MARATHON_APP_VERSION: input.version,
+    MESOS_TASK_ID: input.taskId
+  }
+  input.hostPorts.forEach((port, i) => {
+    env[`PORT${i}`] = String(mappings[i]?.containerPort ?? port)
+    env[`PORT_HOST${i}`] = String(port)
+  })
+  return {
+    taskId: input.taskId,
+    name: app.id,
+    image: app.container.docker.image,
+    ...(app.cmd !== undefined
+      ? { command: ["sh", "-c", app.cmd] }
+      : app.args !== undefined
+        ? { command: [...app.args] }
+        : {}),
+    env,
+    labels: { ...app.labels, [TaskLabel.appId]: app.id, [TaskLabel.appVersion]: input.version },
+    resources: {
+      cpus: app.cpus,
+      mem: app.mem,
+      ...(app.disk > 0 ? { disk: app.disk } : {}),
+      ...(input.hostPorts.length > 0 ? { ports: input.hostPorts.map((p) => ({ begin: p, end: p })) } : {})
+    },
+    ...(mappings.length > 0 ? { containerPorts: mappings.map((m) => m.containerPort) } : {}),
+    ...(input.secrets.files.length > 0 ? { files: input.secrets.files.map((f) => ({ ...f, mode: 0o400 })) } : {})
+  }
+}

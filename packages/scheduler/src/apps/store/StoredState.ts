@@ -1,0 +1,113 @@
+/**
+ * What the app scheduler stores so that a restarted (or newly elected) scheduler continues where the last
+ * one stopped: apps (with `lastConfigChangeAt`, the version whose task spec their tasks must run), their
+ * version history, deployments with their progress, which task belongs to which app, the framework id, and
+ * how far event numbers went. The JSON of each entry is one of these schemas.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { AppDefinition } from "../model/AppDefinition.js"
+
+/**
+ * An app as stored: the current definition (with `version`) and the version whose task spec it runs
+ * (a scale keeps it; a change of the task spec or a restart moves it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StoredApp = Schema.Struct({
+  app: AppDefinition,
+  lastConfigChangeAt: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredApp = typeof StoredApp.Type
+
+const Action = Schema.Struct({
+  action: Schema.Literals(["StartApplication", "ScaleApplication", "RestartApplication", "StopApplication"]),
+  app: Schema.String
+})
+
+/**
+ * A deployment and its progress: ordered steps of actions (`currentStep` is the 0-based step running), the
+ * apps before (`original`, `null` for an app it creates) and after (`target`, `null` for one it removes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StoredDeployment = Schema.Struct({
+  id: Schema.String,
+  version: Schema.String,
+  rollback: Schema.Boolean,
+  startedAt: Schema.Finite,
+  deadline: Schema.Finite,
+  steps: Schema.Array(Schema.Array(Action)),
+  currentStep: Schema.Int,
+  original: Schema.Record(Schema.String, Schema.NullOr(StoredApp)),
+  target: Schema.Record(Schema.String, Schema.NullOr(StoredApp))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredDeployment = typeof StoredDeployment.Type
+
+/**
+ * Which app (and which of its versions) a task was launched for, and where.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TaskBinding = Schema.Struct({
+  taskId: Schema.String,
+  appId: Schema.String,
+  version: Schema.String,
+  configVersion: Schema.String,
+  agentId: Schema.String,
+  host: Schema.String,
+  stagedAt: Schema.Finite
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TaskBinding = typeof TaskBinding.Type
+
+/**
+ * Everything stored, as loaded at start.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredState {
+  readonly frameworkId: string | undefined
+  /** Event numbers below this were (possibly) used; a new leader numbers from here. */
+  readonly eventSeq: number
+  readonly apps: ReadonlyArray<StoredApp>
+  readonly deployments: ReadonlyArray<StoredDeployment>
+  readonly tasks: ReadonlyArray<TaskBinding>
+}
+
+/**
+ * One atomic change of the store: every part is applied, or none.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoreChange {
+  /** Apps to create or replace (their version is added to the history). */
+  readonly putApps?: ReadonlyArray<StoredApp>
+  readonly removeApps?: ReadonlyArray<string>
+  readonly putDeployments?: ReadonlyArray<StoredDeployment>
+  readonly removeDeployments?: ReadonlyArray<string>
+  readonly bindTasks?: ReadonlyArray<TaskBinding>
+  readonly unbindTasks?: ReadonlyArray<string>
+  readonly frameworkId?: string
+  readonly eventSeq?: number
+}

@@ -1,0 +1,249 @@
+/**
+ * The `/v2` REST API and `/v2/events` on a real master, real agents (shared dockerd) and a ZooKeeper store:
+ * what a Marathon client does (curl-style JSON calls), including every error answer.
+ */
+import { request } from "node:http"
+import { Effect, Exit, Layer, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { dockerFixture, requireDocker, requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
+import * as AppsApi from "../../../src/apps/api/AppsApi.js"
+import { AppScheduler } from "../../../src/apps/scheduler/AppScheduler.js"
+import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningAppScheduler.js"
+import { Master } from "../../../src/cluster/index.js"
+import { eventually, http } from "../../cluster/helpers.js"
+import { httpdCmd, startCluster, type TestCluster } from "../scheduler/cluster.js"
+
+/** Reads server-sent events until `enough` events arrived (or 20 s passed). */
+const readEvents = (
+  url: string,
+  headers: Record<string, string>,
+  enough: (events: ReadonlyArray<{ id: string; event: string; data: Record<string, unknown> }>) => boolean
+): Promise<{ status: number; events: Array<{ id: string; event: string; data: Record<string, unknown> }> }> =>
+  new Promise((resolve, reject) => {
+    const events: Array<{ id: string; event: string; data: Record<string, unknown> }> = []
+    const req = request(url, { headers }, (res) => {
+      let buffer = ""
+      const timer = setTimeout(() => {
+        req.destroy()
+        resolve({ status: res.statusCode ?? 0, events })
+      }, 20_000)
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => {
+        buffer += chunk
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const field = (name: string) =>
+            block
+              .split("\n")
+              .filter((line) => line.startsWith(`${name}: `))
+              .map((line) => line.slice(name.length + 2))
+              .join("\n")
+          if (field("data") === "") continue
+          events.push({ id: field("id"), event: field("event"), data: JSON.parse(field("data")) })
+        }
+        if (enough(events)) {
+          clearTimeout(timer)
+          req.destroy()
+          resolve({ status: res.statusCode ?? 0, events })
+        }
+      })
+      res.on("end", () => {
+        clearTimeout(timer)
+        resolve({ status: res.statusCode ?? 0, events })
+      })
+    })
+    req.on("error", reject)
+    req.end()
+  })
+
+describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
+  "/v2 API on the master (real agents, dockerd and ZooKeeper)",
+  () => {
+    const { testImage } = dockerFixture() === null ? { testImage: "" } : requireDocker()
+    let cluster: TestCluster
+    let apps: RunningAppScheduler
+    let v2: string
+    const mounted = Effect.runSync(Scope.make())
+
+    beforeAll(async () => {
+      cluster = await startCluster({
+        socketPath: requireDocker().socketPath,
+        agents: 1,
+        zookeeper: requireZooKeeper().standalone.connectString
+      })
+      apps = await cluster.scheduler({ secretEnv: { API_TEST_SECRET: "api-Secret-Value-42" } })
+      await Effect.runPromise(
+        Layer.buildWithScope(AppsApi.layer, mounted).pipe(
+          Effect.provideService(Master, cluster.master.service),
+          Effect.provideService(AppScheduler, apps.service)
+        )
+      )
+      v2 = `${cluster.master.url}/v2`
+    })
+
+    afterAll(async () => {
+      await Effect.runPromise(Scope.close(mounted, Exit.void))
+      await apps?.stop()
+      await cluster?.stop()
+    })
+
+    const web = (instances: number, extra: Record<string, unknown> = {}) => ({
+      id: "/api/web",
+      cmd: httpdCmd("api-v1"),
+      container: { docker: { image: testImage }, portMappings: [{ containerPort: 8080, name: "http" }] },
+      instances,
+      cpus: 0.1,
+      mem: 32,
+      env: { PLAIN: "visible", TOKEN: { secret: "token" } },
+      secrets: { token: { env: "API_TEST_SECRET" } },
+      healthChecks: [
+        {
+          protocol: "HTTP",
+          path: "/",
+          gracePeriodSeconds: 3,
+          intervalSeconds: 0.25,
+          timeoutSeconds: 1,
+          delaySeconds: 0
+        }
+      ],
+      upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5, deadlineSeconds: 60 },
+      ...extra
+    })
+
+    const healthy = (count: number) =>
+      eventually(
+        `/api/web with ${count} healthy tasks and no deployment`,
+        async () => {
+          const answer = await http("GET", `${v2}/apps/api/web`)
+          const app = answer.body.app as Record<string, unknown>
+          return app.tasksHealthy === count &&
+            app.tasksRunning === count &&
+            (app.deployments as Array<unknown>).length === 0
+            ? app
+            : undefined
+        },
+        60_000
+      )
+
+    it("creates an app (201), lists it, scales it with a partial PUT, and streams numbered events", async () => {
+      const created = await http("POST", `${v2}/apps`, web(1))
+      expect(created.status).toBe(201)
+      expect(created.body.id).toBe("/api/web")
+      expect((created.body.deployments as Array<{ id: string }>)[0]?.id).toEqual(expect.any(String))
+      await healthy(1)
+
+      const list = await http("GET", `${v2}/apps?embed=apps.tasks`)
+      const listed = (list.body.apps as Array<Record<string, unknown>>).find((a) => a.id === "/api/web")!
+      expect((listed.tasks as Array<unknown>).length).toBe(1)
+      expect(listed.env).toEqual({ PLAIN: "visible", TOKEN: { secret: "token" } })
+      expect(JSON.stringify(list.body)).not.toContain("api-Secret-Value-42")
+
+      const scaled = await http("PUT", `${v2}/apps/api/web`, { instances: 3 })
+      expect(scaled.status).toBe(200)
+      expect(scaled.body).toEqual({ deploymentId: expect.any(String), version: expect.any(String) })
+      const during = await http("GET", `${v2}/deployments`)
+      expect((during.body as Array<{ id: string }>).map((d) => d.id)).toContain(scaled.body.deploymentId)
+      const app = await healthy(3)
+      expect(app.cmd).toBe(httpdCmd("api-v1"))
+
+      const tasks = await http("GET", `${v2}/apps/api/web/tasks`)
+      expect((tasks.body.tasks as Array<{ appId: string; ports: Array<number> }>).map((t) => t.appId)).toEqual([
+        "/api/web",
+        "/api/web",
+        "/api/web"
+      ])
+      const all = await http("GET", `${v2}/tasks`)
+      expect((all.body.tasks as Array<unknown>).length).toBeGreaterThanOrEqual(3)
+
+      // every event from the first one: ordered, numbered, with Marathon's types, and no secret in them
+      const { status, events } = await readEvents(`${v2}/events`, { "last-event-id": "0" }, (seen) =>
+        seen.some((e) => e.event === "deployment_success" && e.data.id === scaled.body.deploymentId)
+      )
+      expect(status).toBe(200)
+      const seqs = events.map((e) => Number(e.id))
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+      expect(new Set(seqs).size).toBe(seqs.length)
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["api_post_event", "deployment_success"]))
+      expect(JSON.stringify(events)).not.toContain("api-Secret-Value-42")
+
+      const versions = await http("GET", `${v2}/apps/api/web/versions`)
+      expect((versions.body.versions as Array<string>).length).toBeGreaterThanOrEqual(2)
+      const first = await http(
+        "GET",
+        `${v2}/apps/api/web/versions/${encodeURIComponent((versions.body.versions as Array<string>).at(-1)!)}`
+      )
+      expect(first.body.instances).toBe(1)
+
+      const info = await http("GET", `${v2}/info`)
+      expect(info.body.elected).toBe(true)
+      const metrics = await (await fetch(`${cluster.master.url}/metrics`)).text()
+      expect(metrics).toMatch(/\n?[a-z_]*apps?[a-z_]* \d/)
+    })
+
+    it("answers bad input with an error that names it, and changes nothing", async () => {
+      const before = await http("GET", `${v2}/apps/api/web`)
+      const bad = await http("POST", `${v2}/apps`, { ...web(1), id: "/api/other", instances: -2 })
+      expect(bad.status).toBe(422)
+      expect(bad.body.field).toBe("instances")
+      const typo = await http("POST", `${v2}/apps`, { ...web(1), id: "/api/other", instanse: 2 })
+      expect(typo.status).toBe(422)
+      expect(typo.body.field).toBe("instanse")
+      const badPath = await http("POST", `${v2}/apps`, { ...web(1), id: "/Api/Web" })
+      expect([badPath.status, badPath.body.field]).toEqual([422, "id"])
+      const duplicate = await http("POST", `${v2}/apps`, web(1))
+      expect([duplicate.status, duplicate.body.field]).toEqual([422, "id"])
+      const wrongId = await http("PUT", `${v2}/apps/api/web`, { id: "/api/else", instances: 2 })
+      expect([wrongId.status, wrongId.body.field]).toEqual([422, "id"])
+      const negative = await http("PUT", `${v2}/apps/api/web`, { instances: -1 })
+      expect([negative.status, negative.body.field]).toEqual([422, "instances"])
+      const missing = await http("GET", `${v2}/apps/api/nothing`)
+      expect(missing.status).toBe(404)
+      const patchMissing = await http("PATCH", `${v2}/apps/api/nothing`, { instances: 1 })
+      expect(patchMissing.status).toBe(404)
+      const noGroup = await http("GET", `${v2}/groups/nowhere`)
+      expect(noGroup.status).toBe(404)
+      const noDeployment = await http("DELETE", `${v2}/deployments/no-such-deployment`)
+      expect(noDeployment.status).toBe(404)
+      const badAfter = await http("GET", `${v2}/events?after=abc`)
+      expect([badAfter.status, badAfter.body.field]).toEqual([400, "after"])
+      const noBody = await http("POST", `${v2}/tasks/delete`, { id: ["x"] })
+      expect(noBody.status).toBe(422)
+      const after = await http("GET", `${v2}/apps/api/web`)
+      expect(after.body.app.version).toBe(before.body.app.version)
+      expect(after.body.app.instances).toBe(before.body.app.instances)
+    })
+
+    it("refuses a change that conflicts with a running deployment (409 naming it), unless forced", async () => {
+      const slow = await http("PUT", `${v2}/apps/api/web`, { instances: 4, cmd: httpdCmd("api-v2") })
+      expect(slow.status).toBe(200)
+      const conflict = await http("PUT", `${v2}/apps/api/web`, { instances: 2 })
+      expect(conflict.status).toBe(409)
+      expect(conflict.body.deployments).toEqual([{ id: slow.body.deploymentId }])
+      const forced = await http("PUT", `${v2}/apps/api/web?force=true`, { instances: 2 })
+      expect(forced.status).toBe(200)
+      const app = await healthy(2)
+      expect(app.instances).toBe(2)
+    })
+
+    it("serves groups, the queue and discovery, and removes the app", async () => {
+      const root = await http("GET", `${v2}/groups`)
+      expect(root.status).toBe(200)
+      const group = await http("GET", `${v2}/groups/api`)
+      expect((group.body.apps as Array<{ id: string }>).map((a) => a.id)).toEqual(["/api/web"])
+      const queue = await http("GET", `${v2}/queue`)
+      expect(Array.isArray(queue.body.queue)).toBe(true)
+      await eventually("discovery shows the app's two endpoints", async () => {
+        const answer = await http("GET", `${v2}/discovery/web.api.orchestrator`)
+        return answer.status === 200 && JSON.stringify(answer.body).split('"taskId"').length - 1 === 2
+          ? true
+          : undefined
+      })
+      const removed = await http("DELETE", `${v2}/apps/api/web`)
+      expect(removed.status).toBe(200)
+      await eventually("the app is gone", async () =>
+        (await http("GET", `${v2}/apps/api/web`)).status === 404 ? true : undefined
+      )
+    })
+  }
+)

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
+import { Effect, Layer } from "effect"
+import { afterAll } from "vitest"
+import { zookeeperFixture } from "../../../../../test/fixtures/index.js"
+import { AppStore } from "../../../src/apps/store/AppStore.js"
+import type { StoredApp, StoredDeployment } from "../../../src/apps/store/StoredState.js"
+import { app } from "./cluster.js"
+
+const stored = (version: string, instances = 1): StoredApp => ({
+  app: { ...app({ id: "/prod/web", container: { docker: { image: "busybox" } }, instances }), version },
+  lastConfigChangeAt: "2026-01-01T00:00:00.000Z"
+})
+
+const deployment = (id: string, currentStep: number): StoredDeployment => ({
+  id,
+  version: "2026-01-01T00:00:03.000Z",
+  rollback: false,
+  startedAt: 1,
+  deadline: 2,
+  steps: [[{ action: "RestartApplication", app: "/prod/web" }]],
+  currentStep,
+  original: { "/prod/web": stored("2026-01-01T00:00:01.000Z") },
+  target: { "/prod/web": stored("2026-01-01T00:00:03.000Z") }
+})
+
+const binding = (taskId: string) => ({
+  taskId,
+  appId: "/prod/web",
+  version: "2026-01-01T00:00:03.000Z",
+  configVersion: "2026-01-01T00:00:00.000Z",
+  agentId: "agent-1",
+  host: "10.0.0.1",
+  stagedAt: 5
+})
+
+const fixture = zookeeperFixture()
+const zkRoots: Array<string> = []
+const zkStore = (root: string) => {
+  zkRoots.push(root)
+  return AppStore.layerZooKeeper({ root, maxVersions: 3 }).pipe(
+    Layer.provide(
+      ZooKeeperClient.layer({ connectString: fixture?.standalone.connectString ?? "", sessionTimeoutMs: 4_000 })
+    )
+  )
+}
+
+const stores: ReadonlyArray<readonly [string, () => Layer.Layer<AppStore, unknown>, boolean]> = [
+  ["memory", () => AppStore.layerMemory({ maxVersions: 3 }), false],
+  ["ZooKeeper", () => zkStore(`/orch-apps-store-${process.pid}-${Math.random().toString(36).slice(2)}`), true]
+]
+
+for (const [name, layerOf, needsZooKeeper] of stores) {
+  describe.skipIf(needsZooKeeper && fixture === null)(`AppStore (${name})`, () => {
+    it.effect("keeps apps, a bounded version history, deployments with progress, bindings and counters", () =>
+      Effect.gen(function* () {
+        const store = yield* AppStore
+        expect(yield* store.load).toEqual({ frameworkId: undefined, eventSeq: 0, apps: [], deployments: [], tasks: [] })
+        for (let i = 1; i <= 5; i++) yield* store.commit({ putApps: [stored(`2026-01-01T00:00:0${i}.000Z`, i)] })
+        yield* store.commit({
+          putDeployments: [deployment("d1", 0)],
+          bindTasks: [binding("prod.web.a"), binding("prod.web.b")],
+          frameworkId: "fw-1",
+          eventSeq: 1000
+        })
+        yield* store.commit({ putDeployments: [deployment("d1", 1)], unbindTasks: ["prod.web.a"] })
+        const loaded = yield* store.load
+        expect(loaded.frameworkId).toBe("fw-1")
+        expect(loaded.eventSeq).toBe(1000)
+        expect(loaded.apps).toEqual([stored("2026-01-01T00:00:05.000Z", 5)])
+        expect(loaded.deployments).toEqual([deployment("d1", 1)])
+        expect(loaded.tasks).toEqual([binding("prod.web.b")])
+        expect(yield* store.versions("/prod/web")).toEqual([
+          "2026-01-01T00:00:05.000Z",
+          "2026-01-01T00:00:04.000Z",
+          "2026-01-01T00:00:03.000Z"
+        ])
+        expect((yield* store.appVersion("/prod/web", "2026-01-01T00:00:04.000Z"))?.instances).toBe(4)
+        expect(yield* store.appVersion("/prod/web", "2026-01-01T00:00:01.000Z")).toBeUndefined()
+        yield* store.commit({ removeApps: ["/prod/web"], removeDeployments: ["d1"], unbindTasks: ["prod.web.b"] })
+        const empty = yield* store.load
+        expect([empty.apps, empty.deployments, empty.tasks]).toEqual([[], [], []])
+        expect(yield* store.versions("/prod/web")).toEqual([])
+      }).pipe(Effect.provide(layerOf()))
+    )
+  })
+}
+
+afterAll(async () => {
+  if (fixture === null || zkRoots.length === 0) return
+  await Effect.runPromise(
+    Effect.forEach(zkRoots, (root) => ZooKeeperClient.use((zk) => zk.removeRecursive(root))).pipe(
+      Effect.provide(ZooKeeperClient.layer({ connectString: fixture.standalone.connectString }))
+    )
+  )
+})
+
+describe.skipIf(fixture === null)("AppStore (ZooKeeper) atomicity", () => {
+  const root = `/orch-apps-atomic-${process.pid}-${Math.random().toString(36).slice(2)}`
+  it.effect("applies nothing of a change when one part fails", () =>
+    Effect.gen(function* () {
+      const zk = yield* ZooKeeperClient
+      const store = yield* AppStore
+      yield* store.commit({ putApps: [stored("2026-01-01T00:00:01.000Z")] })
+      // a binding node with a child cannot be removed: the whole transaction fails
+      yield* zk.mkdirp(`${root}/tasks/prod.web.x/child`)
+      const failed = yield* Effect.flip(
+        store.commit({ putApps: [stored("2026-01-01T00:00:02.000Z", 7)], unbindTasks: ["prod.web.x"] })
+      )
+      expect(failed._tag).toBe("StoreError")
+      expect((yield* store.load).apps).toEqual([stored("2026-01-01T00:00:01.000Z")])
+      expect(yield* store.versions("/prod/web")).toEqual(["2026-01-01T00:00:01.000Z"])
+      yield* zk.removeRecursive(root)
+    }).pipe(
+      Effect.provide(
+        AppStore.layerZooKeeper({ root }).pipe(
+          Layer.provideMerge(ZooKeeperClient.layer({ connectString: fixture?.standalone.connectString ?? "" }))
+        )
+      )
+    )
+  )
+})

@@ -1,0 +1,98 @@
+/**
+ * A cluster for the app scheduler's tests: an in-process master, agents running tasks in the shared dockerd
+ * (each with its own host port range and a `rack` attribute), and app schedulers on it with a ZooKeeper store.
+ */
+import { Schema } from "effect"
+import { freePorts } from "../../../../../test/fixtures/process.js"
+import { zkCli } from "../../../../../test/fixtures/index.js"
+import { createAgent, createMaster, type RunningAgent, type RunningMaster } from "../../../src/cluster/index.js"
+import { AppDefinition } from "../../../src/apps/model/AppDefinition.js"
+import {
+  type CreateAppSchedulerOptions,
+  createAppScheduler,
+  type RunningAppScheduler
+} from "../../../src/apps/scheduler/RunningAppScheduler.js"
+import { removeContainersOf, uniqueId } from "../../cluster/helpers.js"
+
+export interface TestCluster {
+  readonly master: RunningMaster
+  readonly agents: ReadonlyArray<RunningAgent>
+  readonly agentIds: ReadonlyArray<string>
+  readonly zookeeper: string
+  /** The ZooKeeper root of the schedulers' store (removed by `stop`); other schedulers may use paths below it. */
+  readonly root: string
+  /** Starts an app scheduler on the master (same ZooKeeper root every time). */
+  readonly scheduler: (extra?: Partial<CreateAppSchedulerOptions>) => Promise<RunningAppScheduler>
+  readonly servicePortRange: { readonly begin: number; readonly end: number }
+  readonly stop: () => Promise<void>
+}
+
+/** Decodes an app definition (fills the defaults). */
+export const app = (json: unknown): AppDefinition => Schema.decodeUnknownSync(AppDefinition)(json)
+
+/** A busybox httpd serving `body` on port 8080 of its container. */
+export const httpdCmd = (body: string) =>
+  `mkdir -p /www && echo ${body} > /www/index.html && exec httpd -f -p 8080 -h /www`
+
+/** A range of `size` ports starting at a free one (likely free as a whole: ports are taken upwards). */
+export const portRange = async (size: number) => {
+  const [first] = await freePorts(1)
+  const begin = Math.min(first!, 65_000 - size)
+  return { begin, end: begin + size - 1 }
+}
+
+export const startCluster = async (options: {
+  readonly socketPath: string
+  readonly agents: number
+  readonly zookeeper: string
+}): Promise<TestCluster> => {
+  const master = await createMaster({ host: "127.0.0.1", port: 0, allocationIntervalMs: 50, agentTimeoutMs: 5_000 })
+  const agentIds: Array<string> = []
+  const agents: Array<RunningAgent> = []
+  for (let i = 0; i < options.agents; i++) {
+    const agentId = uniqueId(`apps-agent${i}`)
+    agentIds.push(agentId)
+    agents.push(
+      await createAgent({
+        masterUrl: master.url,
+        agentId,
+        host: "127.0.0.1",
+        port: 0,
+        hostname: `node-${i}`,
+        attributes: { rack: `r${i}` },
+        resources: { cpus: 16, mem: 8192, disk: 1024, ports: [await portRange(40)] },
+        heartbeatIntervalMs: 200,
+        dockerSocket: options.socketPath
+      })
+    )
+  }
+  const servicePortRange = await portRange(20)
+  const root = `/orchestrator-apps-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  return {
+    master,
+    agents,
+    agentIds,
+    servicePortRange,
+    zookeeper: options.zookeeper,
+    root,
+    scheduler: (extra = {}) =>
+      createAppScheduler({
+        master: master.service,
+        zookeeper: { connectString: options.zookeeper, root },
+        servicePortRange,
+        lbHost: "127.0.0.1",
+        tickMs: 100,
+        pollMs: 300,
+        refuseSeconds: 1,
+        reconcileIntervalMs: 2_000,
+        drainTimeoutMs: 2_000,
+        ...extra
+      }),
+    stop: async () => {
+      for (const agent of agents) await agent.stop().catch(() => undefined)
+      await master.stop().catch(() => undefined)
+      await removeContainersOf(options.socketPath, ...agentIds)
+      await zkCli(options.zookeeper, ["deleteall", root]).catch(() => undefined)
+    }
+  }
+}
