@@ -7,12 +7,14 @@
  */
 import { Flags } from "@orchestrator/core"
 import { ZooKeeperClient, type ZooKeeperUnavailable } from "@orchestrator/core/zookeeper"
-import { Layer } from "effect"
+import { DockerClient, type DockerUnavailable } from "@orchestrator/core/docker"
+import { Effect, Layer } from "effect"
 import * as HostFlags from "../../cluster/config/hostFlags.js"
 import * as MasterConfig from "../../cluster/config/MasterConfig.js"
 import type { ListenError } from "../../cluster/http/HttpServer.js"
 import { Master } from "../../cluster/master/Master.js"
 import * as AppsApi from "../api/AppsApi.js"
+import * as DockerStats from "../metrics/DockerStats.js"
 import { AppScheduler, type AppSchedulerOptions } from "../scheduler/AppScheduler.js"
 import { AppStore } from "../store/AppStore.js"
 
@@ -28,6 +30,8 @@ export interface AppsConfig {
     readonly options: AppSchedulerOptions
     /** The znode under which apps and deployments are stored (with `--zk`); default `<zk-root>/apps`. */
     readonly zkRoot?: string
+    /** The Docker socket whose container stats feed the autoscaler's `cpu` and `mem` metrics. */
+    readonly autoscaleDocker?: string
   }
 }
 
@@ -45,6 +49,8 @@ App scheduler (Marathon-style apps: the /v2 API on the master's port, a load bal
   --apps-domain <domain>        the domain of service names, as in web.prod.<domain> (default orchestrator)
   --apps-zk-root <path>         where apps and deployments live in ZooKeeper, with --zk (default <zk-root>/apps);
                                 without --zk they live in memory and a restarted master forgets them
+  --autoscale-docker <socket>   read the autoscaler's cpu and mem metrics from this Docker engine's container stats
+                                (the agents' engine; without it, apps with autoscale are refused)
   --help                        show this help
 `
 
@@ -53,7 +59,8 @@ const appsFlags: Flags.Table = {
   "--service-ports": { key: "servicePorts", kind: "string" },
   "--apps-role": { key: "appsRole", kind: "string" },
   "--apps-domain": { key: "appsDomain", kind: "string" },
-  "--apps-zk-root": { key: "appsZkRoot", kind: "string" }
+  "--apps-zk-root": { key: "appsZkRoot", kind: "string" },
+  "--autoscale-docker": { key: "autoscaleDocker", kind: "string" }
 }
 
 const range = (text: string): { readonly begin: number; readonly end: number } | Flags.ConfigError => {
@@ -90,7 +97,15 @@ export const fromArgs = (
     ...(values.appsDomain === undefined ? {} : { domain: values.appsDomain as string })
   }
   const zkRoot = values.appsZkRoot as string | undefined
-  return { master, apps: zkRoot === undefined ? { options } : { options, zkRoot } }
+  const autoscaleDocker = values.autoscaleDocker as string | undefined
+  return {
+    master,
+    apps: {
+      options,
+      ...(zkRoot === undefined ? {} : { zkRoot }),
+      ...(autoscaleDocker === undefined ? {} : { autoscaleDocker })
+    }
+  }
 }
 
 /**
@@ -100,10 +115,24 @@ export const fromArgs = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (config: AppsConfig): Layer.Layer<Master, ListenError | ZooKeeperUnavailable> => {
+export const layer = (
+  config: AppsConfig
+): Layer.Layer<Master, ListenError | ZooKeeperUnavailable | DockerUnavailable> => {
   const zookeeper = config.master.zookeeper
   if (config.apps === undefined) return MasterConfig.layer(config.master)
-  const scheduler = AppScheduler.layerMasterWithServices(config.apps.options)
+  const options = config.apps.options
+  const socketPath = config.apps.autoscaleDocker
+  const scheduler =
+    socketPath === undefined
+      ? AppScheduler.layerMasterWithServices(options)
+      : Layer.unwrap(
+          Effect.map(DockerStats.make, (metricSources) =>
+            AppScheduler.layerMasterWithServices({
+              ...options,
+              metricSources: { ...metricSources, ...options.metricSources }
+            })
+          )
+        ).pipe(Layer.provide(DockerClient.layer({ socketPath })))
   if (zookeeper === undefined)
     return AppsApi.layer.pipe(
       Layer.provideMerge(scheduler),

@@ -212,6 +212,6 @@ export class AppScheduler extends Context.Service<
 const services = (options: AppSchedulerOptions) =>
   Layer.mergeAll(
     HealthMonitor.layer,
-    ServiceRegistry.layer,
-    LoadBalancer.layer(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs })
+    options.domain === undefined ? ServiceRegistry.layer : ServiceRegistry.layerWith({ domain: options.domain }),
+    LoadBalancer.layer({ drainTimeoutMs: options.drainTimeoutMs ?? 5_000 })
   )

@@ -153,6 +153,17 @@ export const makeOperations = (core: Core) => {
         { servicePorts: { min: settings.servicePortRange.begin, max: settings.servicePortRange.end } }
       )
       yield* checkPlacement(checked)
+      const metric = checked.autoscale?.metric
+      if (metric !== undefined && settings.metricSources[metric] === undefined) {
+        const known = Object.keys(settings.metricSources)
+        return yield* new InvalidApp({
+          field: "autoscale.metric",
+          reason: `no metric source named ${JSON.stringify(metric)} (this scheduler has ${
+            known.length === 0 ? "none: give it metricSources" : known.join(", ")
+          })`,
+          appId: id
+        })
+      }
       const previous = apps.get(id)?.stored
       const next = yield* withServicePorts({ ...checked, version }, previous?.app)
       const kind = previous === undefined ? "restart" : changeKind(previous.app, next)

@@ -77,7 +77,7 @@ export const createAppScheduler = async (options: CreateAppSchedulerOptions): Pr
         )
   const services = Layer.mergeAll(
     HealthMonitor.layer,
-    ServiceRegistry.layer,
+    options.domain === undefined ? ServiceRegistry.layer : ServiceRegistry.layerWith({ domain: options.domain }),
     LoadBalancer.layer({ drainTimeoutMs: options.drainTimeoutMs ?? 5_000, ...options.loadBalancer })
   )
   const framework =

@@ -197,6 +197,13 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect([wrongId.status, wrongId.body.field]).toEqual([422, "id"])
       const negative = await http("PUT", `${v2}/apps/api/web`, { instances: -1 })
       expect([negative.status, negative.body.field]).toEqual([422, "instances"])
+      const noSource = await http("POST", `${v2}/apps`, {
+        ...web(1),
+        id: "/api/scaled",
+        autoscale: { metric: "rps", target: 100, min: 1, max: 3 }
+      })
+      expect([noSource.status, noSource.body.field]).toEqual([422, "autoscale.metric"])
+      expect(noSource.body.message).toContain('"rps"')
       const missing = await http("GET", `${v2}/apps/api/nothing`)
       expect(missing.status).toBe(404)
       const patchMissing = await http("PATCH", `${v2}/apps/api/nothing`, { instances: 1 })

@@ -14,10 +14,19 @@ describe("AppsConfig (the master host's flags with the app scheduler's)", () => 
   })
 
   it("stores apps under the ZooKeeper root of the master group, or where asked", () => {
-    const config = AppsConfig.fromArgs(["--zk", "127.0.0.1:2181", "--apps-zk-root", "/apps", "--apps-domain", "svc"])
+    const config = AppsConfig.fromArgs([
+      "--zk",
+      "127.0.0.1:2181",
+      "--apps-zk-root",
+      "/apps",
+      "--apps-domain",
+      "svc",
+      "--autoscale-docker",
+      "/run/docker.sock"
+    ])
     expect(config).toMatchObject({
       master: { zookeeper: { connectString: "127.0.0.1:2181", root: "/orchestrator/scheduler" } },
-      apps: { options: { domain: "svc" }, zkRoot: "/apps" }
+      apps: { options: { domain: "svc" }, zkRoot: "/apps", autoscaleDocker: "/run/docker.sock" }
     })
   })
 
