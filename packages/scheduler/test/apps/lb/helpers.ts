@@ -4,7 +4,14 @@
  */
 import { spawn } from "node:child_process"
 import { once } from "node:events"
-import { Agent, createServer as createHttpServer, type IncomingMessage, request } from "node:http"
+import {
+  Agent,
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  request
+} from "node:http"
+import type { Writable } from "node:stream"
 import { freePorts } from "../../../../../test/fixtures/process.js"
 import {
   createLoadBalancer,
@@ -27,7 +34,7 @@ export interface TestBackend {
   close(): Promise<void>
 }
 
-const listening = (server: Server): Promise<number> =>
+const listening = (server: Server | HttpServer): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
@@ -282,6 +289,41 @@ export const lbInFront = async (
     backends.map((b) => ({ id: b.name, host: "127.0.0.1", port: b.port }))
   )
   return { lb, port: port!, backends }
+}
+
+/** What {@link flood} wrote so far. */
+export interface Flood {
+  readonly total: number
+  written: number
+}
+
+/**
+ * Writes `flood.total` bytes into `out` in 64 KiB blocks as fast as its backpressure allows (counting them in
+ * `flood.written`), then ends it: a backend that shows whether the proxy made it wait.
+ */
+export const flood = (state: Flood, out: Writable): void => {
+  const block = Buffer.alloc(64 * 1024, 120)
+  const pump = (): void => {
+    while (state.written < state.total) {
+      state.written += block.length
+      if (!out.write(block)) {
+        out.once("drain", pump)
+        return
+      }
+    }
+    out.end()
+  }
+  pump()
+}
+
+/** Listens on a free loopback port; resolves with it and pushes the server's close onto `cleanup`. */
+export const listenLoopback = async (
+  server: Server | HttpServer,
+  cleanup: Array<() => Promise<void>>
+): Promise<number> => {
+  const port = await listening(server)
+  cleanup.push(() => new Promise((resolve) => server.close(() => resolve())))
+  return port
 }
 
 /**

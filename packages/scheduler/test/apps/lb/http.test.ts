@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import type { LoadBalancerOptions } from "../../../src/apps/lb/index.js"
 import { eventually } from "../../cluster/helpers.js"
 import { createServer, type IncomingMessage, request } from "node:http"
-import type { AddressInfo } from "node:net"
 import {
   deadPort,
+  flood,
   httpBackend,
   keepAlive,
   lbInFront,
+  listenLoopback,
   send,
   stalledBackend,
   tally,
@@ -126,30 +127,21 @@ describe("LoadBalancer, HTTP mode (real loopback servers)", () => {
 
   it("passes backpressure on: a client that does not read a large answer stops the backend, no byte is lost", async () => {
     const total = 64 * 1024 * 1024
-    let written = 0
+    const sent = { total, written: 0 }
     const server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": total })
-      const block = Buffer.alloc(64 * 1024, 121)
-      const pump = () => {
-        while (written < total) {
-          written += block.length
-          if (!res.write(block)) return res.once("drain", pump)
-        }
-        res.end()
-      }
-      pump()
+      flood(sent, res)
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())))
+    const backendPort = await listenLoopback(server, cleanup)
     const { lb, url, port } = await setup([])
-    await lb.setBackends(port, [{ id: "big", host: "127.0.0.1", port: (server.address() as AddressInfo).port }])
+    await lb.setBackends(port, [{ id: "big", host: "127.0.0.1", port: backendPort }])
     const answer = await new Promise<IncomingMessage>((resolve, reject) =>
       request(`${url}/`, { agent: false }, resolve).on("error", reject).end()
     )
     answer.pause()
     await new Promise((resolve) => setTimeout(resolve, 500))
     // only socket buffers (a few MiB each on loopback) hold what the backend wrote: it was made to wait
-    expect(written).toBeLessThan(total)
+    expect(sent.written).toBeLessThan(total)
     let received = 0
     answer.on("data", (chunk: Buffer) => {
       received += chunk.length

@@ -8,11 +8,13 @@ import {
   UnknownService
 } from "../../../src/apps/lb/index.js"
 import { eventually } from "../../cluster/helpers.js"
-import { type AddressInfo, connect as connectTo, createServer, type Socket } from "node:net"
+import { connect as connectTo, createServer, type Socket } from "node:net"
 import {
   deadPort,
+  flood,
   greeting,
   lbInFront,
+  listenLoopback,
   send,
   stalledBackend,
   tally,
@@ -182,28 +184,19 @@ describe("LoadBalancer, TCP mode (real loopback sockets)", () => {
 
   it("passes backpressure on: a client that does not read stops the backend, and no byte is lost", async () => {
     const total = 64 * 1024 * 1024
-    let written = 0
+    const sent = { total, written: 0 }
     const server = createServer((socket: Socket) => {
       socket.on("error", () => {})
-      const block = Buffer.alloc(64 * 1024, 120)
-      const pump = () => {
-        while (written < total) {
-          written += block.length
-          if (!socket.write(block)) return socket.once("drain", pump)
-        }
-        socket.end()
-      }
-      pump()
+      flood(sent, socket)
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())))
+    const backendPort = await listenLoopback(server, cleanup)
     const { lb, port } = await setup([])
-    await lb.setBackends(port, [{ id: "big", host: "127.0.0.1", port: (server.address() as AddressInfo).port }])
+    await lb.setBackends(port, [{ id: "big", host: "127.0.0.1", port: backendPort }])
     const client = createConnection(port)
     client.pause()
     await new Promise((resolve) => setTimeout(resolve, 500))
     // only socket buffers (a few MiB each on loopback) hold what the backend wrote: it was made to wait
-    expect(written).toBeLessThan(total)
+    expect(sent.written).toBeLessThan(total)
     let received = 0
     client.on("data", (chunk: Buffer) => {
       received += chunk.length
