@@ -7,6 +7,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Probe, ProbeConfig } from "@orchestrator/probe"
 import { Effect, Layer } from "effect"
+import { compactHeapAfterReports } from "./compactHeap.js"
 
 const usage = `Usage: orchestrator-probe [flags]
 
@@ -65,14 +66,19 @@ if (rest.includes("--help") || rest.includes("-h")) {
 }
 if (rest.length > 0) fail(`unknown ${rest[0]!.startsWith("-") ? "flag" : "argument"} ${rest[0]}`)
 
+/** Compacts the heap after a report once the process grew by 2 MB (see compactHeap.ts). */
+const compact = compactHeapAfterReports(2 * 1024 * 1024)
+
 /** The probe, with the plugins the flags name and the Scope bridge when asked for. */
 const probeProgram = async (): Promise<Effect.Effect<never, unknown>> => {
-  if (ours.length === 0) return Layer.launch(Probe.Probe.layer(config))
+  if (ours.length === 0) return Layer.launch(compact.pipe(Layer.provideMerge(Probe.Probe.layer(config))))
   const { HostPlugins, PluginLoader, ScopeBridge } = await import("@orchestrator/plugins")
   const flags = HostPlugins.extractFlags(ours)
   if (flags instanceof HostPlugins.FlagError) return fail(flags.message)
   const setup = await HostPlugins.loadPromise(flags).catch((error: { readonly message: string }) => fail(error.message))
-  const probe = Probe.Probe.layer({ ...config, plugins: PluginLoader.toEntries(setup.plugins) })
+  const probe = compact.pipe(
+    Layer.provideMerge(Probe.Probe.layer({ ...config, plugins: PluginLoader.toEntries(setup.plugins) }))
+  )
   return Layer.launch(
     setup.scope === undefined ? probe : ScopeBridge.ScopeBridge.layer(setup.scope).pipe(Layer.provideMerge(probe))
   )

@@ -6,7 +6,8 @@
  * follow (as the HTTP ingest of a loaded app causes between two flushes). Whatever a flush keeps alive until
  * the next one is promoted by those scavenges and stays in the old generation until a major GC: this is the
  * garbage that made the app's RSS grow with a subscriber. The same rounds without a subscriber are the
- * baseline (ingest alone), measured in the same run.
+ * baseline (ingest alone), measured in the same run. Reports are ingested as the HTTP route does (parsed by
+ * the app, which owns them), from bodies made before the measured phases.
  *
  * Prints a table plus `bench flush ...` lines: old-generation growth per round with and without the
  * subscriber, the difference per flush, and the flush time (`ClientHub.lastFlushMs`).
@@ -24,6 +25,8 @@ import { runInNewContext } from "node:vm"
 import { PerformanceObserver } from "node:perf_hooks"
 import { WebSocket } from "ws"
 import { createApp } from "../src/App.js"
+import { adopt } from "../src/internal/aggregator/LiveProbeState.js"
+import type { Report } from "../src/Report.js"
 import { benchLine, fmt, median, table } from "./app/Stats.js"
 import { startSampling } from "./app/HeapSampling.js"
 import { makeSims } from "./app/Synthetic.js"
@@ -64,15 +67,16 @@ console.log(
 )
 const sims = makeSims(HOSTS)
 const app = await createApp({ port: 0, maxNodesPerTopology: 1_000_000, staleNodeThresholdMs: 3_600_000 })
-for (const sim of sims) await app.aggregator.ingest(JSON.parse(JSON.stringify(sim.full(Date.now()))))
+// As the HTTP ingest does: the app parses each body itself and owns (adopts) the parsed report.
+const ingest = (body: string) => app.aggregator.ingest(adopt(JSON.parse(body) as Report))
+for (const sim of sims) await ingest(JSON.stringify(sim.full(Date.now())))
 app.aggregator.topology("containers")
 
+// The deltas of both phases, made up front: the simulator's own garbage is not the app's.
+const bodies = Array.from({ length: 2 * ROUNDS * DELTAS }, (_, i) => JSON.stringify(sims[i % HOSTS]!.delta(Date.now())))
 let next = 0
 const ingestRound = async () => {
-  for (let d = 0; d < DELTAS; d++) {
-    const sim = sims[next++ % HOSTS]!
-    await app.aggregator.ingest(JSON.parse(JSON.stringify(sim.delta(Date.now()))))
-  }
+  for (let d = 0; d < DELTAS; d++) await ingest(bodies[next++]!)
 }
 
 interface Phase {

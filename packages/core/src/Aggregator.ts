@@ -5,9 +5,10 @@
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Layer, PubSub, Schedule, Schema, Stream } from "effect"
+import { applyInPlace } from "./internal/aggregator/LiveProbeState.js"
 import { MergedStore } from "./internal/aggregator/MergedStore.js"
 import type { MergedReport, ProbeSummary } from "./MergedReport.js"
-import * as ProbeState from "./ProbeState.js"
+import type * as ProbeState from "./ProbeState.js"
 import type { Report } from "./Report.js"
 
 /**
@@ -81,7 +82,11 @@ export interface AggregatorShape {
   readonly report: MergedReport
   /** The probes that contribute, with their last report time. */
   readonly probes: () => ReadonlyArray<ProbeSummary>
-  /** The state the app holds for one probe. */
+  /**
+   * The state the app holds for one probe. It is live: the next delta from the probe updates it, its node maps
+   * and the `latest` and `metrics` of the nodes it replaces in place, so read it synchronously and copy what
+   * you keep.
+   */
   readonly probeState: (probeId: string) => ProbeState.ProbeState | undefined
   /** The probes that report a node (the ones that can run controls on it). */
   readonly ownersOf: (topology: string, id: string) => ReadonlyArray<string>
@@ -133,7 +138,8 @@ export const make = Effect.fnUntraced(function* (options: Partial<AggregatorOpti
   const ingest = (report: Report): Effect.Effect<IngestResult> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const previous = store.state(report.probeId)
-      const result = ProbeState.apply(previous, report)
+      // The store holds each probe's state alone: a delta patches it in place (see `LiveProbeState`).
+      const result = applyInPlace(previous, report)
       if (result._tag === "ResyncRequired") {
         counters.resync++
         return Effect.succeed<IngestResult>(result)

@@ -41,6 +41,25 @@ class FakeSocket extends EventEmitter {
   }
 }
 
+/**
+ * A socket that queues what it is sent until `drain`: `bufferedAmount` grows with each fragment, and the send
+ * callbacks run when the test drains it, as a real socket's do once it has written the data.
+ */
+class PacedSocket extends FakeSocket {
+  queuedFragments = 0
+  private callbacks: Array<() => void> = []
+  override send(text: string, options?: { readonly fin?: boolean }, cb?: () => void) {
+    super.send(text, options)
+    this.bufferedAmount += text.length
+    this.queuedFragments++
+    if (cb !== undefined) this.callbacks.push(cb)
+  }
+  drain() {
+    this.bufferedAmount = 0
+    for (const cb of this.callbacks.splice(0)) cb()
+  }
+}
+
 const node = (id: string, label = id): RenderedNode => ({
   id,
   topology: "containers",
@@ -258,9 +277,52 @@ describe("ClientHub", () => {
     expect((socket.deltas()[0]!.delta as ViewDelta).add.map((n) => n.id)).toEqual(["late"])
   })
 
-  it("gets a fragmented snapshot through a real WebSocket as one message", async () => {
+  it("streams a large snapshot as the socket drains and sends what comes meanwhile after it, in order", async () => {
     const views = new FakeViews()
-    const many = Array.from({ length: 500 }, (_, i) => node(`n${i}`, `node ${i} ${"x".repeat(i % 17)}`))
+    const many = Array.from({ length: 3000 }, (_, i) => node(`n${i}`, `${i} ${"x".repeat(4000)}`))
+    const view = rendered("a", many)
+    views.current.set("a", view)
+    const { hub } = makeHub(views, 5)
+    const socket = new PacedSocket()
+    hub.attach(socket as never, false)
+    socket.receive({ type: "subscribe", view: "a" })
+    // Paused at the window (4 MiB) with the rest of the ~12 MiB snapshot not yet serialized.
+    expect(socket.sent).toEqual([])
+    expect(socket.bufferedAmount).toBeGreaterThanOrEqual(4 << 20)
+    expect(socket.bufferedAmount).toBeLessThan(5 << 20)
+    views.current.set("a", rendered("a", [...many, node("late")], 1))
+    hub.changed()
+    await sleep(30)
+    socket.receive({ type: "ping", id: "p1" })
+    expect(socket.sent).toEqual([])
+    for (let i = 0; i < 10 && socket.sent.length === 0; i++) socket.drain()
+    expect(socket.sent.map((m) => m.type)).toEqual(["snapshot", "delta", "pong"])
+    expect(socket.sent[0]).toEqual(JSON.parse(JSON.stringify({ type: "snapshot", view })))
+    expect((socket.sent[1]!.delta as ViewDelta).add.map((n) => n.id)).toEqual(["late"])
+    expect(socket.fragmentCounts[0]).toBeGreaterThan(50)
+  })
+
+  it("drops a client whose backlog outgrows the send limit while its snapshot streams", async () => {
+    const views = new FakeViews()
+    const many = Array.from({ length: 3000 }, (_, i) => node(`n${i}`, `${i} ${"x".repeat(4000)}`))
+    views.current.set("a", rendered("a", many))
+    const { hub } = makeHub(views, 5)
+    const socket = new PacedSocket()
+    hub.attach(socket as never, false)
+    socket.receive({ type: "subscribe", view: "a" })
+    views.current.set("a", rendered("a", [...many, node("big", "y".repeat(1.5 * (1 << 20)))], 1))
+    hub.changed()
+    await vi.waitFor(() => expect(hub.droppedSlow).toBe(1))
+    expect(socket.readyState).toBe(3)
+    expect(hub.size).toBe(0)
+    socket.drain()
+    expect(socket.sent).toEqual([])
+  })
+
+  it("gets a fragmented snapshot through a real WebSocket as one message, paced by the socket", async () => {
+    const views = new FakeViews()
+    // ~12 MiB: more than the window the hub keeps in a socket, so the stream waits for the socket to drain.
+    const many = Array.from({ length: 3000 }, (_, i) => node(`n${i}`, `node ${i} ${"x".repeat(4000 + (i % 17))}`))
     const view: RenderedView = { view: "a", nodes: many, edges: [], total: many.length, renderedAt: 1 }
     views.current.set("a", view)
     const { hub } = makeHub(views, 5, 1000)

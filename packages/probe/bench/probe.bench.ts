@@ -1,7 +1,8 @@
 /**
- * `npm run bench:probe`: the probe's cost on this host under load. Starts 50 running containers, tops the
- * host up to ~500 processes and holds 1,000 connection ends on loopback, then runs the bundled probe CLI
- * (examples/probe/dist/main.js, built first) against an in-process app at the 15 s interval for at least two
+ * `npm run bench:probe`: the probe's cost on this host under load. Starts 50 running containers (on a private
+ * dockerd, so other jobs' containers send the probe no events), tops the host up to ~500 processes and holds
+ * 1,000 connection ends on loopback, then runs the bundled probe CLI (examples/probe/dist/main.js, built
+ * first) against an in-process app at the 15 s interval for at least two
  * minutes, and prints its CPU (% of one core, from its own CPU time in /proc), peak RSS, the cost of each
  * collector (from the probe-health entries of its reports), and report sizes. Baselines measured in the same
  * run: an idle bare Node process (the floor of any Node probe) and the full /proc fd walk Weave Scope's probe
@@ -9,11 +10,13 @@
  *
  *   npm run bench:probe                              # 150 s at 15 s
  *   npm run bench:probe -- --seconds 60 --interval 5s # quicker
+ *   npm run bench:probe -- --main /tmp/old-dist/main.js # another build of the CLI (before/after)
  */
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { App } from "@orchestrator/core"
+import { startPrivateDockerd } from "../../../test/fixtures/dockerd.js"
 import { benchLine, fmt, median, type Row, table, verdict } from "../../core/bench/app/Stats.js"
 import { walkAllFds } from "./probe/NaiveWalk.js"
 import { largestMappings, sampler } from "./probe/Sampler.js"
@@ -28,25 +31,46 @@ const interval = arg("interval", "15s")
 const warmupSeconds = 20
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
-const main = fileURLToPath(new URL("../../../examples/probe/dist/main.js", import.meta.url))
+// `--main <path>`: another build of the CLI (an older dist, say), for a before/after comparison.
+const main = arg("main", fileURLToPath(new URL("../../../examples/probe/dist/main.js", import.meta.url)))
 if (!existsSync(main)) {
   log("build the probe CLI first: npm run build -w @orchestrator/example-probe")
   process.exit(1)
 }
 
+/**
+ * What else loads this shared machine: the load average, and the host's TIME_WAIT sockets (other jobs' short
+ * connections), which the probe reports as endpoints too, so its work and memory grow with them.
+ */
+const machine = () => {
+  const tw = /tw (\d+)/.exec(readFileSync("/proc/net/sockstat", "utf8"))?.[1] ?? "?"
+  return { load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "), timeWait: tw }
+}
+
+// A Docker engine of the bench's own: other jobs' containers on the shared engine would send the probe their
+// events, each asking for an early report (one a second at most), and the bench would measure their churn.
+const docker = await startPrivateDockerd({ name: "probebench" })
 const workload = await Workload.start(
   {
+    socketPath: docker.socketPath,
     containers: Number(arg("containers", "50")),
     processes: Number(arg("processes", "500")),
     connections: Number(arg("connections", "1000"))
   },
   log
-)
+).catch(async (error: unknown) => {
+  await docker.stop()
+  throw error
+})
 const app = await App.createApp({ port: 0 })
 try {
-  const probe = spawn(main, ["--app-url", app.url, "--interval", interval, "--probe-id", "bench"], {
-    stdio: ["ignore", "ignore", "pipe"]
-  })
+  const probe = spawn(
+    main,
+    ["--app-url", app.url, "--interval", interval, "--probe-id", "bench", "--docker-socket", docker.socketPath],
+    {
+      stdio: ["ignore", "ignore", "pipe"]
+    }
+  )
   let stderr = ""
   probe.stderr.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20_000)
@@ -87,7 +111,9 @@ try {
   }, 1_000)
 
   log(`probe running for ${seconds} s at ${interval} (${workload.processes()} processes on the host)`)
+  const before = machine()
   await new Promise((resolve) => setTimeout(resolve, seconds * 1_000))
+  const after = machine()
   clearInterval(poll)
   const mappings = largestMappings(probe.pid!)
   probeSamples.stop()
@@ -111,6 +137,7 @@ try {
   const cpu = probeSamples.cpuPercent(warm)
   const bareCpu = bareSamples.cpuPercent(warm)
   const peak = probeSamples.peakRssMb()
+  const peakAt = probeSamples.peakReachedSeconds()
   const barePeak = bareSamples.peakRssMb()
   const steady = probeSamples.meanRssMb(warm)
   const parts = probeSamples.peakPartsMb()
@@ -130,6 +157,7 @@ try {
       baseline: `idle node ${fmt(barePeak, 1)} MB`,
       ratio: fmt(peak / barePeak, 2)
     },
+    { measure: "  peak reached at (s after start)", value: fmt(peakAt, 0), target: "—", baseline: "—", ratio: "—" },
     { measure: "probe mean RSS after warm-up", value: `${fmt(steady, 1)} MB`, target: "—", baseline: "—", ratio: "—" },
     {
       measure: "  peak private (anonymous) / file-backed RSS",
@@ -159,6 +187,7 @@ try {
   const output = [
     `probe bench: ${workload.containers.length} containers, ${workload.processes()} processes, ` +
       `${workload.connections} connection ends, ${seconds} s at ${interval}; nodes per report ${median(nodes)}`,
+    `machine: load average ${before.load} -> ${after.load}, TIME_WAIT sockets ${before.timeWait} -> ${after.timeWait}`,
     "",
     table(rows),
     "",
@@ -171,6 +200,7 @@ try {
       "rss",
       {
         peak_mb: peak,
+        peak_at_s: peakAt,
         mean_mb: steady,
         peak_anon_mb: parts.anon,
         peak_file_mb: parts.file,
@@ -193,4 +223,5 @@ try {
 } finally {
   await app.close()
   await workload.stop()
+  await docker.stop()
 }

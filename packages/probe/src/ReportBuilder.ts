@@ -252,8 +252,72 @@ const hasSamples = (node: Report.Node): boolean => {
   return false
 }
 
-const SEP = "\u0001"
-const END = "\u0002"
+const SEP = 1
+const END = 2
+
+/**
+ * cyrb53 (a fast, well-mixed 53-bit string hash, public domain) fed piece by piece: hashing a node's strings
+ * where they are, instead of concatenating them into one string first, allocates nothing (the concatenation
+ * was ~7% of what the probe allocated per report, and the flattening of the concatenated strings cost CPU).
+ */
+class Hash53 {
+  private h1 = 0xdeadbeef
+  private h2 = 0x41c6ce57
+
+  code(c: number): void {
+    this.h1 = Math.imul(this.h1 ^ c, 2654435761)
+    this.h2 = Math.imul(this.h2 ^ c, 1597334677)
+  }
+
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) this.code(s.charCodeAt(i))
+  }
+
+  /** A number as its decimal digits; integers (timestamps, counters) without making a string. */
+  number(n: number): void {
+    if (Number.isSafeInteger(n) && n >= 0) this.digits(n)
+    else this.text(String(n))
+  }
+
+  private digits(n: number): void {
+    if (n >= 10) this.digits(Math.floor(n / 10))
+    this.code(48 + (n % 10))
+  }
+
+  entries(record: { readonly [key: string]: { readonly value: string } } | undefined): void {
+    for (const key in record) {
+      this.text(key)
+      this.code(SEP)
+      this.text(record[key]!.value)
+      this.code(SEP)
+    }
+    this.code(END)
+  }
+
+  lists(record: { readonly [key: string]: ReadonlyArray<string> } | undefined): void {
+    for (const key in record) {
+      this.text(key)
+      this.code(SEP)
+      this.list(record[key]!)
+      this.code(END)
+    }
+    this.code(END)
+  }
+
+  list(values: ReadonlyArray<string>): void {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.code(SEP)
+      this.text(values[i]!)
+    }
+  }
+
+  digest(): number {
+    let { h1, h2 } = this
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+  }
+}
 
 /**
  * A 53-bit fingerprint of a node's content, ignoring the timestamps of latest-value fields and labels.
@@ -262,33 +326,25 @@ const END = "\u0002"
  * @category utils
  */
 export const fingerprint = (node: Report.Node): number => {
-  let s = ""
-  for (const key in node.latest) s += key + SEP + node.latest[key]!.value + SEP
-  s += END
-  for (const key in node.labels) s += key + SEP + node.labels[key]!.value + SEP
-  s += END
-  for (const key in node.sets) s += key + SEP + node.sets[key]!.join(SEP) + END
-  s += END
+  const hash = new Hash53()
+  hash.entries(node.latest)
+  hash.entries(node.labels)
+  hash.lists(node.sets)
   for (const key in node.metrics) {
-    s += key + SEP
-    for (const sample of node.metrics[key]!) s += `${sample[0]},${sample[1]};`
+    hash.text(key)
+    hash.code(SEP)
+    for (const sample of node.metrics[key]!) {
+      hash.number(sample[0])
+      hash.code(44)
+      hash.number(sample[1])
+      hash.code(59)
+    }
   }
-  s += END
-  for (const key in node.parents) s += key + SEP + node.parents[key]!.join(SEP) + END
-  s += END + node.adjacency.join(SEP) + END + node.controls.join(SEP)
-  return hash53(s)
-}
-
-/** cyrb53: a fast, well-mixed 53-bit string hash (public domain). */
-const hash53 = (s: string): number => {
-  let h1 = 0xdeadbeef
-  let h2 = 0x41c6ce57
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 2654435761)
-    h2 = Math.imul(h2 ^ c, 1597334677)
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+  hash.code(END)
+  hash.lists(node.parents)
+  hash.code(END)
+  hash.list(node.adjacency)
+  hash.code(END)
+  hash.list(node.controls)
+  return hash.digest()
 }

@@ -677,3 +677,48 @@ describe.skipIf(dockerFixture() === null)("NetworkCollector (two containers on t
     })
   )
 })
+
+// Last: its closed connections move the kernel's TCP counters, which the namespace tests above watch.
+describe("NetworkCollector (closed connections)", () => {
+  it.live("shows closed connections (TIME_WAIT) once per client address and server, however many there were", () =>
+    Effect.gen(function* () {
+      // 40 connections the client closes first (TIME_WAIT on the client's side) and 40 the server closes first
+      // (TIME_WAIT on the server's side), in a namespace of their own so no other socket of the host shows.
+      const script = `
+import net from "node:net"
+const serve = (closeFirst) => new Promise((r) => {
+  const s = net.createServer((c) => { if (closeFirst) c.end(); else c.on("end", () => c.end()) })
+  s.listen(0, "127.0.0.1", () => r(s.address().port))
+})
+const clientCloses = await serve(false)
+const serverCloses = await serve(true)
+const once = (port, closeFirst) => new Promise((r) => {
+  const c = net.connect(port, "127.0.0.1", () => { if (closeFirst) c.end() })
+  c.on("end", () => c.end())
+  c.on("close", r)
+})
+for (let i = 0; i < 40; i++) await once(clientCloses, true)
+for (let i = 0; i < 40; i++) await once(serverCloses, false)
+console.log(JSON.stringify({ clientCloses, serverCloses }))
+setInterval(() => {}, 1000)
+`
+      const child = yield* scopedScript<{ clientCloses: number; serverCloses: number }>(script, { netns: true })
+      const netns = /\[(\d+)\]/.exec(readlinkSync(`/proc/${child.pid}/ns/net`))![1]!
+      const scope = NetworkCollector.namespaceScope(hostId, netns, false)
+      const scanner = new NetworkScanner({ procRoot: "/proc", recheckEvery: 20, tableMaxAge: 1_000_000 })
+      const ns = scanner.scan().find((n) => n.netns === netns)!
+      const timeWait = ns.sockets.filter((socket) => socket.state === 6)
+      expect(timeWait.length).toBe(80)
+      const set = new EndpointSet(hostId, 1)
+      addNamespace(set, { scope, host: false, sockets: ns.sockets, owner: ns.owner, holder: () => undefined })
+      const nodes = Object.values(set.nodes())
+      const at = (port: number) => `${scope};127.0.0.1;${port}`
+      // One closed client endpoint points at the server the client closed on...
+      const clients = nodes.filter((n) => Report.latest(n, "tcp_state") === "TIME_WAIT")
+      expect(clients.map((n) => n.adjacency)).toEqual([[at(child.ready.clientCloses)]])
+      // ...and one client endpoint points at the server that closed first.
+      expect(nodes.filter((n) => n.adjacency.includes(at(child.ready.serverCloses))).length).toBe(1)
+      expect(nodes.length).toBe(4)
+    })
+  )
+})

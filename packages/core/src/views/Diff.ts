@@ -7,31 +7,9 @@
  *
  * @since 0.1.0
  */
+import { sameRecord, sameStrings as sameArray } from "../internal/report/equality.js"
 import { edgeChunks } from "../internal/views/renderedView.js"
 import type { RenderedEdge, RenderedNode, RenderedView, ViewDelta } from "./View.js"
-
-const sameArray = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-const sameRecord = <A>(
-  a: Readonly<Record<string, A>>,
-  b: Readonly<Record<string, A>>,
-  same: (x: A, y: A) => boolean
-): boolean => {
-  if (a === b) return true
-  let n = 0
-  for (const key in a) {
-    const y = b[key]
-    if (y === undefined || !same(a[key]!, y)) return false
-    n++
-  }
-  for (const _ in b) n--
-  return n === 0
-}
 
 const sameValue = <A>(x: A, y: A): boolean => x === y
 

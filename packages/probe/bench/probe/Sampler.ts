@@ -61,6 +61,13 @@ export const sampler = (pid: number, everyMs = 1_000) => {
       return ((last.cpuMs - first.cpuMs) / (last.at - first.at)) * 100
     },
     peakRssMb: (): number => Math.max(0, ...samples.map((s) => s.hwmKb)) / 1024,
+    /** Seconds from the first sample to the first one that saw the final peak (VmHWM), or NaN. */
+    peakReachedSeconds: (): number => {
+      const last = samples[samples.length - 1]
+      const first = samples[0]
+      const reached = samples.find((s) => s.hwmKb === last?.hwmKb)
+      return reached === undefined || first === undefined ? Number.NaN : (reached.at - first.at) / 1000
+    },
     /** The highest anonymous (private) and file-backed RSS sampled. */
     peakPartsMb: (): { readonly anon: number; readonly file: number } => ({
       anon: Math.max(0, ...samples.map((s) => s.anonKb)) / 1024,

@@ -16,6 +16,8 @@ export interface WorkloadOptions {
   readonly containers: number
   readonly processes: number
   readonly connections: number
+  /** A Docker engine to use instead of the shared one (e.g. a private dockerd no other suite stops). */
+  readonly socketPath?: string
 }
 
 /** The running workload. */
@@ -64,10 +66,10 @@ const connectionHolder = (pairs: number): Promise<ChildProcess> => {
   })
 }
 
-/** Starts the workload; `socketPath` is the Docker engine to use (started when missing). */
+/** Starts the workload on `options.socketPath`, or on the shared Docker engine (started when missing). */
 export const start = async (options: WorkloadOptions, log: (line: string) => void): Promise<Workload> => {
-  const docker = await ensureDockerd({ logPath: "/tmp/orchestrator-bench-dockerd.log" })
-  const socketPath = docker.socketPath
+  const socketPath =
+    options.socketPath ?? (await ensureDockerd({ logPath: "/tmp/orchestrator-bench-dockerd.log" })).socketPath
   const api = engineApi(socketPath)
   await ensureTestImage(socketPath)
   await removeLeftovers(api)

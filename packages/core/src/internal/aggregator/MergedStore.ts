@@ -16,34 +16,57 @@ export interface MergeOutcome {
 /** How many changes per topology {@link MergedStore.changes} can go back (at least). */
 const changesKept = 1 << 16
 
-/** The recent changes to one topology, grouped by the generation they produced. */
+/** Removes the first `n` items of `items` in place (`splice` would also build an array of the removed ones). */
+const dropFront = <A>(items: Array<A>, n: number): void => {
+  items.copyWithin(0, n)
+  items.length -= n
+}
+
+/**
+ * The recent changes to one topology, grouped by the generation they produced. Kept as ids and removal flags
+ * (no object per change: every change lives until it falls out of the log, long enough to be promoted);
+ * {@link ChangeLog.since} builds the `TopologyChange`s a reader asks for.
+ */
 class ChangeLog {
-  entries: Array<TopologyChange> = []
-  /** The generation the topology was at before `entries[0]`. */
+  ids: Array<string> = []
+  removed: Array<boolean> = []
+  /** The generation the topology was at before `ids[0]`. */
   base: number
-  /** `ends[k]` is where the changes of generation `base + k + 1` end in `entries`. */
+  /** `ends[k]` is where the changes of generation `base + k + 1` end in `ids`. */
   ends: Array<number> = []
 
   constructor(generation: number) {
     this.base = generation
   }
 
+  push(id: string, removed: boolean): void {
+    this.ids.push(id)
+    this.removed.push(removed)
+  }
+
   /** Closes the changes of one generation, forgetting the oldest generations when there are too many. */
   close(): void {
-    this.ends.push(this.entries.length)
-    if (this.entries.length <= 2 * changesKept) return
+    this.ends.push(this.ids.length)
+    if (this.ids.length <= 2 * changesKept) return
     let dropped = 0
     let cut = 0
-    while (dropped < this.ends.length - 1 && this.entries.length - cut > changesKept) cut = this.ends[dropped++]!
-    this.entries = this.entries.slice(cut)
-    this.ends = this.ends.slice(dropped).map((end) => end - cut)
+    while (dropped < this.ends.length - 1 && this.ids.length - cut > changesKept) cut = this.ends[dropped++]!
+    // In place: a fresh copy of a log this long would be allocated straight into the old generation.
+    dropFront(this.ids, cut)
+    dropFront(this.removed, cut)
+    dropFront(this.ends, dropped)
+    for (let k = 0; k < this.ends.length; k++) this.ends[k] = this.ends[k]! - cut
     this.base += dropped
   }
 
   since(generation: number, current: number): ReadonlyArray<TopologyChange> | undefined {
     if (generation === current) return []
     if (generation < this.base || generation > current) return undefined
-    return this.entries.slice(generation === this.base ? 0 : this.ends[generation - this.base - 1]!)
+    const out: Array<TopologyChange> = []
+    for (let i = generation === this.base ? 0 : this.ends[generation - this.base - 1]!; i < this.ids.length; i++) {
+      out.push({ id: this.ids[i]!, removed: this.removed[i]! })
+    }
+    return out
   }
 }
 
@@ -163,7 +186,7 @@ export class MergedStore implements MergedReport {
         owners.delete(change.id)
         if (merged.delete(change.id)) {
           touched.add(change.topology)
-          this.log(change.topology).entries.push({ id: change.id, removed: true })
+          this.log(change.topology).push(change.id, true)
         }
         continue
       }
@@ -176,7 +199,7 @@ export class MergedStore implements MergedReport {
       if (node !== undefined) {
         merged.set(change.id, node)
         touched.add(change.topology)
-        this.log(change.topology).entries.push({ id: change.id, removed: false })
+        this.log(change.topology).push(change.id, false)
       }
     }
     for (const topology of touched) {

@@ -7,6 +7,7 @@ import type { NodesByTopology } from "../../Merge.js"
 import { Panel } from "../../NodeDetails.js"
 import type { ReportFragment } from "../../Plugin.js"
 import { Node, ProbeHealth } from "../../Report.js"
+import { isNode } from "./isNode.js"
 
 const identifier = /^[A-Za-z_$][\w$]*$/
 
@@ -47,7 +48,6 @@ export const describeValue = (value: unknown): string => {
   return typeof value === "function" ? "a function" : String(value)
 }
 
-const isNode = Schema.is(Node)
 const decodeNode = Schema.decodeUnknownExit(Node)
 const isHealth = Schema.is(ProbeHealth)
 const decodeHealth = Schema.decodeUnknownExit(ProbeHealth)

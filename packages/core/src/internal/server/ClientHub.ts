@@ -6,6 +6,7 @@ import { key as filtersKey } from "../../views/Filters.js"
 import type { RenderedView, ViewDelta, ViewFilters } from "../../views/View.js"
 import type { ControlHub, PipeClient } from "./ControlHub.js"
 import { HttpError } from "./HttpError.js"
+import { streamMessage } from "./streamMessage.js"
 
 /** What the hub needs to render views: the (cached, shared) renderer and the diff. */
 export interface ViewSource {
@@ -24,6 +25,12 @@ interface Group {
 class Client implements PipeClient {
   alive = true
   group: Group | undefined
+  /**
+   * While a snapshot is being streamed to the client: what else is to be sent to it, in order (texts, and
+   * snapshots to stream next), and the characters of text among them.
+   */
+  backlog: Array<string | ServerMessage> | undefined
+  backlogChars = 0
   constructor(
     readonly socket: WebSocket,
     private readonly hub: ClientHub
@@ -40,8 +47,20 @@ const isEmpty = (d: ViewDelta) =>
 /** Stable key of a view subscription: clients with the same key share one rendering and one delta. */
 const groupKey = (view: string, filters: ViewFilters): string => `${view}\u0000${filtersKey(filters)}`
 
-/** The size of the fragments a snapshot is sent in (characters of JSON). */
-const SNAPSHOT_PIECE_CHARS = 1 << 20
+/**
+ * The size of the fragments a snapshot is sent in (characters of JSON). Small enough that each piece is an
+ * ordinary young-generation string: V8 allocates strings over 128 KB straight into the large-object space,
+ * which only a major GC frees, so 1 MiB pieces left the whole snapshot (61 MiB for a 195k-edge view) as
+ * old-generation garbage.
+ */
+const SNAPSHOT_PIECE_CHARS = 1 << 15
+
+/**
+ * How many bytes of a snapshot may wait in a client's socket before the next fragments are produced. Each
+ * window costs a turn of the event loop, which a loaded app (ingest, flushes) makes long: 1 MiB windows took
+ * a 61 MiB snapshot from 4 to 20 s at load average 10.
+ */
+const SNAPSHOT_WINDOW_BYTES = 4 << 20
 
 /** How long a timer-driven flush renders before it lets I/O (report POSTs, other clients) in between groups. */
 const SLICE_MS = 16
@@ -84,7 +103,7 @@ export class ClientHub {
       readonly onFlush?: (ms: number) => void
       /** Called when a slow client is dropped. */
       readonly onDropped?: () => void
-      /** The size of the fragments a snapshot is sent in, in characters of JSON (default 1 Mi). */
+      /** The size of the fragments a snapshot is sent in, in characters of JSON (default 32 Ki). */
       readonly snapshotPieceChars?: number
     }
   ) {
@@ -214,14 +233,26 @@ export class ClientHub {
   sendRaw(client: Client, text: string): void {
     const socket = client.socket
     if (socket.readyState !== socket.OPEN) return
+    if (client.backlog !== undefined) {
+      // A snapshot is under way: the text follows it; a client that reads too slowly to take both is dropped.
+      client.backlogChars += text.length
+      if (client.backlogChars > this.options.maxBufferedBytes) this.dropSlow(client)
+      else client.backlog.push(text)
+      return
+    }
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
-      this.droppedSlow++
-      this.options.onDropped?.()
-      socket.terminate()
-      this.detach(client)
+      this.dropSlow(client)
       return
     }
     socket.send(text)
+  }
+
+  private dropSlow(client: Client): void {
+    this.droppedSlow++
+    this.options.onDropped?.()
+    client.backlog = undefined
+    client.socket.terminate()
+    this.detach(client)
   }
 
   private onMessage(client: Client, text: string | undefined, canMutate: boolean): void {
@@ -233,22 +264,48 @@ export class ClientHub {
 
   /**
    * Sends a large message (a snapshot: ~61 MiB of JSON for a 195k-edge view) as the fragments of one
-   * WebSocket message, serialized piece by piece: the whole text never exists at once on the heap.
+   * WebSocket message, serialized piece by piece as the socket takes them (see `streamMessage`): the whole
+   * text never exists at once on the heap. What the client is sent meanwhile waits in its backlog.
    */
   private sendPieces(client: Client, message: ServerMessage): void {
     const socket = client.socket
     if (socket.readyState !== socket.OPEN) return
+    if (client.backlog !== undefined) {
+      client.backlog.push(message)
+      return
+    }
     // Over the limit already: `sendRaw` drops the client.
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
       this.sendRaw(client, "")
       return
     }
-    let piece: string | undefined
-    for (const next of jsonPieces(message, this.options.snapshotPieceChars ?? SNAPSHOT_PIECE_CHARS)) {
-      if (piece !== undefined) socket.send(piece, { fin: false })
-      piece = next
+    client.backlog = []
+    client.backlogChars = 0
+    const pieces = jsonPieces(message, this.options.snapshotPieceChars ?? SNAPSHOT_PIECE_CHARS)
+    streamMessage(socket, pieces, SNAPSHOT_WINDOW_BYTES, () => this.streamed(client))
+  }
+
+  /** A snapshot is on its way: sends the client's backlog, up to the next snapshot in it. */
+  private streamed(client: Client): void {
+    const backlog = client.backlog ?? []
+    client.backlog = undefined
+    client.backlogChars = 0
+    for (let i = 0; i < backlog.length; i++) {
+      const item = backlog[i]!
+      if (typeof item === "string") {
+        this.sendRaw(client, item)
+        continue
+      }
+      this.sendPieces(client, item)
+      // Streaming again (unless the client was dropped): the rest waits for this snapshot.
+      const waiting = client.backlog as Array<string | ServerMessage> | undefined
+      if (waiting === undefined) continue
+      for (const rest of backlog.slice(i + 1)) {
+        if (typeof rest === "string") this.sendRaw(client, rest)
+        else waiting.push(rest)
+      }
+      return
     }
-    socket.send(piece ?? "", { fin: true })
   }
 
   /** Handles one client message and returns the answer to send, if any. */

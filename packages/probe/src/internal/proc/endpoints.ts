@@ -16,7 +16,7 @@ import { Fields, NodeId, type Report, Topology } from "@orchestrator/core"
 import { endpointIdOf } from "./address.js"
 import type { CgroupOwner } from "./cgroup.js"
 import { type Flow, isDnat } from "./conntrack.js"
-import { TCP_LISTEN, type Socket, tcpStates } from "./sockets.js"
+import { TCP_LISTEN, TCP_TIME_WAIT, type Socket, tcpStates } from "./sockets.js"
 
 /** Latest-value keys the network collector adds to the core's well-known ones. */
 export const EndpointFields = {
@@ -244,6 +244,21 @@ export const addNamespace = (set: EndpointSet, view: NamespaceView, nat?: NatTab
       ?.find((l) => l.localAddress === socket.localAddress || l.localAddress === "0.0.0.0" || l.localAddress === "::")
   const nsOwner: EndpointOwner | undefined =
     view.owner.containerId === undefined && view.owner.podUid === undefined ? undefined : { cgroup: view.owner }
+  // A busy host keeps a TIME_WAIT socket for every connection closed in the last minute: tens of thousands
+  // behind a server or client that does not reuse connections. One per server endpoint and client address shows
+  // the same connection in every view (the others differ only in the client's ephemeral port), so the rest are
+  // skipped: without this a probe's report, CPU and memory grow with the host's connection rate. The server's
+  // side is the listener's when it still listens, else the side that repeats (its port is not ephemeral).
+  const serverSide = (socket: Socket, localId: string) => `${localId}<${socket.remoteAddress}`
+  const clientSide = (socket: Socket) => `${socket.localAddress}>${socket.remoteAddress};${socket.remotePort}`
+  const repeats = new Map<string, number>()
+  for (const socket of sockets) {
+    if (socket.protocol !== "tcp" || socket.state !== TCP_TIME_WAIT) continue
+    const local = serverSide(socket, endpointIdOf(scope, socket.localAddress, socket.localPort, "tcp"))
+    repeats.set(local, (repeats.get(local) ?? 0) + 1)
+    repeats.set(clientSide(socket), (repeats.get(clientSide(socket)) ?? 0) + 1)
+  }
+  const closed = new Set<string>()
   for (const socket of sockets) {
     const { protocol } = socket
     const localId = endpointIdOf(scope, socket.localAddress, socket.localPort, protocol)
@@ -274,6 +289,14 @@ export const addNamespace = (set: EndpointSet, view: NamespaceView, nat?: NatTab
       }
     }
     const remoteId = endpointIdOf(scope, remoteAddress, remotePort, protocol)
+    if (protocol === "tcp" && socket.state === TCP_TIME_WAIT) {
+      const inbound = serverSide(socket, localId)
+      const outbound = clientSide(socket)
+      const connection =
+        listener !== undefined || (repeats.get(inbound) ?? 0) >= (repeats.get(outbound) ?? 0) ? inbound : outbound
+      if (closed.has(connection)) continue
+      closed.add(connection)
+    }
     set.local(localId, local, "connected", tcpState, owner)
     set.remote(remoteId, remoteAddress, remotePort, protocol)
     if (listener === undefined) set.link(localId, remoteId)

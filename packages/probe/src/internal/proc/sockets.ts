@@ -41,6 +41,8 @@ export const tcpStates: ReadonlyArray<string> = [
 export const TCP_LISTEN = 0x0a
 /** The state number of an established connection (also a connected UDP socket). */
 export const TCP_ESTABLISHED = 0x01
+/** The state number of a closed connection the kernel keeps for a while (a minute on Linux). */
+export const TCP_TIME_WAIT = 0x06
 
 const space = 32
 

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { inconsistency, Report } from "../../../Report.js"
+import { adopt } from "../../aggregator/LiveProbeState.js"
 import { compactReport } from "../../report/compact.js"
 import { isReport } from "../../report/guard.js"
 import type { AppContext } from "../AppContext.js"
@@ -46,8 +47,9 @@ export const reportRoutes = (app: AppContext): ReadonlyArray<Route> => [
       try {
         const parsed = parseJson(body)
         // The structural guard accepts exactly what the Schema does, without copying the report. The app owns
-        // the parsed body, so it shares its equal strings and empty records in place before keeping it.
-        report = compactReport(isReport(parsed) ? parsed : decodeValue(Report, parsed), app.interner)
+        // the parsed body, so it shares its equal strings and empty records in place before keeping it, and
+        // the aggregator may write later deltas' values over its objects (`adopt`).
+        report = adopt(compactReport(isReport(parsed) ? parsed : decodeValue(Report, parsed), app.interner))
       } catch (error) {
         app.metrics.reports.inc({ result: "rejected" })
         throw error
