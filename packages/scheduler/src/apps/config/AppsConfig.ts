@@ -14,6 +14,7 @@ import * as MasterConfig from "../../cluster/config/MasterConfig.js"
 import type { ListenError } from "../../cluster/http/HttpServer.js"
 import { Master } from "../../cluster/master/Master.js"
 import * as AppsApi from "../api/AppsApi.js"
+import { ZooKeeperRegistration } from "../discovery/ZooKeeperRegistration.js"
 import * as DockerStats from "../metrics/DockerStats.js"
 import { AppScheduler, type AppSchedulerOptions } from "../scheduler/AppScheduler.js"
 import { AppStore } from "../store/AppStore.js"
@@ -32,6 +33,8 @@ export interface AppsConfig {
     readonly zkRoot?: string
     /** The Docker socket whose container stats feed the autoscaler's `cpu` and `mem` metrics. */
     readonly autoscaleDocker?: string
+    /** Where healthy endpoints are registered in ZooKeeper (Curator's layout), with `--zk`. */
+    readonly discoveryZkRoot?: string
   }
 }
 
@@ -51,6 +54,8 @@ App scheduler (Marathon-style apps: the /v2 API on the master's port, a load bal
                                 without --zk they live in memory and a restarted master forgets them
   --autoscale-docker <socket>   read the autoscaler's cpu and mem metrics from this Docker engine's container stats
                                 (the agents' engine; without it, apps with autoscale are refused)
+  --discovery-zk-root <path>    also register healthy endpoints in ZooKeeper under this path, in Apache Curator's
+                                service discovery layout (needs --zk)
   --help                        show this help
 `
 
@@ -60,7 +65,8 @@ const appsFlags: Flags.Table = {
   "--apps-role": { key: "appsRole", kind: "string" },
   "--apps-domain": { key: "appsDomain", kind: "string" },
   "--apps-zk-root": { key: "appsZkRoot", kind: "string" },
-  "--autoscale-docker": { key: "autoscaleDocker", kind: "string" }
+  "--autoscale-docker": { key: "autoscaleDocker", kind: "string" },
+  "--discovery-zk-root": { key: "discoveryZkRoot", kind: "string" }
 }
 
 const range = (text: string): { readonly begin: number; readonly end: number } | Flags.ConfigError => {
@@ -98,12 +104,16 @@ export const fromArgs = (
   }
   const zkRoot = values.appsZkRoot as string | undefined
   const autoscaleDocker = values.autoscaleDocker as string | undefined
+  const discoveryZkRoot = values.discoveryZkRoot as string | undefined
+  if (discoveryZkRoot !== undefined && master.zookeeper === undefined)
+    return new Flags.ConfigError({ setting: "--discovery-zk-root", reason: "needs --zk (the ensemble to register in)" })
   return {
     master,
     apps: {
       options,
       ...(zkRoot === undefined ? {} : { zkRoot }),
-      ...(autoscaleDocker === undefined ? {} : { autoscaleDocker })
+      ...(autoscaleDocker === undefined ? {} : { autoscaleDocker }),
+      ...(discoveryZkRoot === undefined ? {} : { discoveryZkRoot })
     }
   }
 }
@@ -139,12 +149,17 @@ export const layer = (
       Layer.provideMerge(AppStore.layerMemory()),
       Layer.provideMerge(Master.layer(config.master.options))
     )
-  return AppsApi.layer.pipe(
+  const discoveryRoot = config.apps.discoveryZkRoot
+  const zkClient = ZooKeeperClient.layer({
+    connectString: zookeeper.connectString,
+    sessionTimeoutMs: zookeeper.sessionTimeoutMs
+  })
+  const running = AppsApi.layer.pipe(
     Layer.provideMerge(scheduler),
     Layer.provideMerge(AppStore.layerZooKeeper({ root: config.apps.zkRoot ?? `${zookeeper.root}/apps` })),
-    Layer.provideMerge(Master.layerZooKeeper({ ...config.master.options, root: zookeeper.root })),
-    Layer.provide(
-      ZooKeeperClient.layer({ connectString: zookeeper.connectString, sessionTimeoutMs: zookeeper.sessionTimeoutMs })
-    )
+    Layer.provideMerge(Master.layerZooKeeper({ ...config.master.options, root: zookeeper.root }))
   )
+  return discoveryRoot === undefined
+    ? running.pipe(Layer.provide(zkClient))
+    : ZooKeeperRegistration.layer({ root: discoveryRoot }).pipe(Layer.provideMerge(running), Layer.provide(zkClient))
 }

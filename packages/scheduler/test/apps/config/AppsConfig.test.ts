@@ -1,6 +1,10 @@
 import { Flags } from "@orchestrator/core"
+import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { describe, expect, it } from "vitest"
+import { requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
 import * as AppsConfig from "../../../src/apps/config/AppsConfig.js"
+import { Master } from "../../../src/cluster/index.js"
 
 describe("AppsConfig (the master host's flags with the app scheduler's)", () => {
   it("runs the app scheduler by default, with the master's flags and environment", () => {
@@ -50,5 +54,63 @@ describe("AppsConfig (the master host's flags with the app scheduler's)", () => 
     expect(AppsConfig.usage).toContain("--service-ports")
     expect(AppsConfig.usage).toContain("--zk ")
     expect(AppsConfig.usage.trimEnd().endsWith("show this help")).toBe(true)
+  })
+})
+
+describe.skipIf(zookeeperFixture() === null)("AppsConfig.layer with ZooKeeper (real server)", () => {
+  it("runs the master, the app scheduler with its store in ZooKeeper and the discovery registration", async () => {
+    const root = `/apps-config-test-${process.pid}-${Date.now()}`
+    const config = AppsConfig.fromArgs([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--zk",
+      requireZooKeeper().standalone.connectString,
+      "--zk-root",
+      root,
+      "--zk-session-timeout",
+      "4s",
+      "--discovery-zk-root",
+      `${root}/services`
+    ])
+    if (config instanceof Flags.ConfigError || "_tag" in config) throw new Error(String(config))
+    const scope = Effect.runSync(Scope.make())
+    try {
+      const master = await Effect.runPromise(
+        Layer.buildWithScope(AppsConfig.layer(config), scope).pipe(
+          Effect.map((context) => Context.get(context, Master))
+        )
+      )
+      const base = `http://127.0.0.1:${master.port}`
+      await expect
+        .poll(async () => ((await (await fetch(`${base}/v2/info`)).json()) as { elected?: boolean }).elected, {
+          timeout: 20_000
+        })
+        .toBe(true)
+      const created = await fetch(`${base}/v2/apps`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id: "/cfg/web", container: { docker: { image: "busybox" } }, instances: 0 })
+      })
+      expect(created.status).toBe(201)
+      const zk = await Effect.runPromise(
+        Effect.gen(function* () {
+          const client = yield* ZooKeeperClient
+          return yield* client.getChildren(`${root}/apps`)
+        }).pipe(
+          Effect.provide(ZooKeeperClient.layer({ connectString: requireZooKeeper().standalone.connectString })),
+          Effect.scoped
+        )
+      )
+      expect(zk.length).toBeGreaterThan(0)
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 60_000)
+
+  it("refuses --discovery-zk-root without --zk", () => {
+    const config = AppsConfig.fromArgs(["--discovery-zk-root", "/services"])
+    expect((config as Flags.ConfigError).setting).toBe("--discovery-zk-root")
   })
 })
