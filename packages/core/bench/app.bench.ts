@@ -665,7 +665,8 @@ if (withClient !== undefined) {
     {
       measure: `app CPU, same + 1 containers subscriber (${fmt(withClient.ms / 1000)} s)`,
       value: `${fmt(pct(withClient))}% of a core`,
-      target: `< ${TARGET_CPU_PCT}% ${verdict(pct(withClient), TARGET_CPU_PCT)}`,
+      // the issue's CPU target is the ingest's (row above); rendering for a subscriber is shown, not judged
+      target: "— (ingest's above)",
       baseline: `gunzip+parse ${fmt((deltaFloorMs * rate) / 10)}%`,
       ratio: fmt(pct(withClient) / ((deltaFloorMs * rate) / 10))
     },
