@@ -63,8 +63,9 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-const removePlain = async () => {
-  const list = await docker.listContainers({ all: true, filters: { label: [`bench=${plainLabel}`] } })
+/** Removes every container with the label `label` (`key=value`). */
+const removeLabelled = async (label: string) => {
+  const list = await docker.listContainers({ all: true, filters: { label: [label] } })
   await Promise.all(
     list.map((c) =>
       docker
@@ -73,6 +74,10 @@ const removePlain = async () => {
         .catch(() => undefined)
     )
   )
+}
+
+const removePlain = async () => {
+  await removeLabelled(`bench=${plainLabel}`)
 }
 
 /** Baseline: `instances` httpd containers straight through Docker, until each answers. */
@@ -252,16 +257,6 @@ try {
   for (const agent of agents) await agent.stop().catch(() => undefined)
   await master.stop().catch(() => undefined)
   await removePlain().catch(() => undefined)
-  for (const agentId of agentIds) {
-    const list = await docker.listContainers({ all: true, filters: { label: [`${Labels.Label.agentId}=${agentId}`] } })
-    await Promise.all(
-      list.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined)
-      )
-    )
-  }
+  for (const agentId of agentIds) await removeLabelled(`${Labels.Label.agentId}=${agentId}`)
   if (engine.startedByRun) await terminate(engine.pid)
 }
