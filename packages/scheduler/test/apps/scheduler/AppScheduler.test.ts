@@ -320,10 +320,20 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
     it("resumes a deployment after the scheduler restarts on the same ZooKeeper store", async () => {
       const before = (await apps.run(apps.service.tasks("/test/web"))).map((t) => t.id)
       const ref = await apps.run(apps.service.put(web("v4", 2)))
-      await eventually("the deployment under way", async () => {
-        const tasks = await apps.run(apps.service.tasks("/test/web"))
-        return tasks.length > 2 ? true : undefined
-      })
+      // under way: a task of the new version exists while the deployment still runs (whether the plan first
+      // launched or first killed depends on timing, so the task count is not a reliable sign)
+      await eventually(
+        "the deployment under way",
+        async () => {
+          const [tasks, deployments] = await Promise.all([
+            apps.run(apps.service.tasks("/test/web")),
+            apps.run(apps.service.deployments)
+          ])
+          const running = deployments.some((d) => d.id === ref.deploymentId)
+          return running && tasks.some((t) => t.version === ref.version) ? true : undefined
+        },
+        30_000
+      )
       const frameworkId = (await apps.run(apps.service.info)).frameworkId
       await apps.stop()
       await start()
