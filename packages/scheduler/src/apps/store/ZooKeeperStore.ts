@@ -8,12 +8,12 @@
  */
 import { Op, type ZooKeeperClient, type ZooKeeperError } from "@orchestrator/core/zookeeper"
 import { Effect, Option, Schema } from "effect"
+import { childrenOrEmpty, text, textOrNone } from "../../cluster/internal/zkReads.js"
 import { AppDefinition } from "../model/AppDefinition.js"
 import { StoreError } from "../scheduler/AppsError.js"
 import type { AppStore, AppStoreOptions } from "./AppStore.js"
 import { StoredApp, StoredDeployment, TaskBinding } from "./StoredState.js"
 
-const text = (data: Uint8Array): string => new TextDecoder().decode(data)
 const enc = encodeURIComponent
 const decodeApp = Schema.decodeUnknownOption(Schema.fromJsonString(StoredApp))
 const decodeDeployment = Schema.decodeUnknownOption(Schema.fromJsonString(StoredDeployment))
@@ -50,21 +50,8 @@ export const zooKeeperStore = (
           )
         )
   )
-  const children = (path: string) =>
-    zk.getChildren(path).pipe(
-      Effect.catchIf(
-        (error) => error.code === "NO_NODE",
-        () => Effect.succeed<ReadonlyArray<string>>([])
-      )
-    )
-  const read = (path: string) =>
-    zk.getData(path).pipe(
-      Effect.map((node) => Option.some(text(node.data))),
-      Effect.catchIf(
-        (error) => error.code === "NO_NODE",
-        () => Effect.succeed(Option.none<string>())
-      )
-    )
+  const children = (path: string) => childrenOrEmpty(zk, path)
+  const read = (path: string) => textOrNone(zk, path)
   const exists = (path: string) => Effect.map(zk.exists(path), Option.isSome)
   /** Reads every child of `dir` and decodes it, skipping (with a warning) what does not decode. */
   const readAll = <A>(dir: string, decode: (json: string) => Option.Option<A>) =>

@@ -6,7 +6,8 @@
  * @since 0.1.0
  */
 import type { ZooKeeperClient, ZooKeeperError } from "@orchestrator/core/zookeeper"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
+import { childrenOrEmpty, textOrNone } from "../internal/zkReads.js"
 import { FrameworkInfo, Reservation, RoleConfig } from "../Protocol.js"
 
 /**
@@ -66,7 +67,6 @@ export const memory = (): MasterStore => {
 const decodeFramework = Schema.decodeUnknownOption(Schema.fromJsonString(FrameworkInfo))
 const decodeRole = Schema.decodeUnknownOption(Schema.fromJsonString(RoleConfig))
 const decodeReservations = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Array(Reservation)))
-const text = (data: Uint8Array): string => new TextDecoder().decode(data)
 
 /**
  * A store in ZooKeeper under `root` (`<root>/frameworks/<id>`, `<root>/roles/<role, URI-encoded>`,
@@ -92,21 +92,8 @@ export const zookeeper = (zk: ZooKeeperClient["Service"], root: string): MasterS
       ),
       Effect.asVoid
     )
-  const children = (path: string) =>
-    zk.getChildren(path).pipe(
-      Effect.catchIf(
-        (error) => error.code === "NO_NODE",
-        () => Effect.succeed<ReadonlyArray<string>>([])
-      )
-    )
-  const read = (path: string) =>
-    zk.getData(path).pipe(
-      Effect.map((node) => text(node.data)),
-      Effect.catchIf(
-        (error) => error.code === "NO_NODE",
-        () => Effect.succeed(undefined)
-      )
-    )
+  const children = (path: string) => childrenOrEmpty(zk, path)
+  const read = (path: string) => Effect.map(textOrNone(zk, path), Option.getOrUndefined)
   return {
     load: Effect.gen(function* () {
       const frameworkIds = yield* children(`${root}/frameworks`)
