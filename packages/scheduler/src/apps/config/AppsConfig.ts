@@ -143,21 +143,18 @@ export const layer = (
             })
           )
         ).pipe(Layer.provide(DockerClient.layer({ socketPath })))
-  if (zookeeper === undefined)
-    return AppsApi.layer.pipe(
-      Layer.provideMerge(scheduler),
-      Layer.provideMerge(AppStore.layerMemory()),
-      Layer.provideMerge(Master.layer(config.master.options))
-    )
+  /** The API over the scheduler over its store over the master. */
+  const stack = <E1, R1, E2, R2>(store: Layer.Layer<AppStore, E1, R1>, master: Layer.Layer<Master, E2, R2>) =>
+    AppsApi.layer.pipe(Layer.provideMerge(scheduler), Layer.provideMerge(store), Layer.provideMerge(master))
+  if (zookeeper === undefined) return stack(AppStore.layerMemory(), Master.layer(config.master.options))
   const discoveryRoot = config.apps.discoveryZkRoot
   const zkClient = ZooKeeperClient.layer({
     connectString: zookeeper.connectString,
     sessionTimeoutMs: zookeeper.sessionTimeoutMs
   })
-  const running = AppsApi.layer.pipe(
-    Layer.provideMerge(scheduler),
-    Layer.provideMerge(AppStore.layerZooKeeper({ root: config.apps.zkRoot ?? `${zookeeper.root}/apps` })),
-    Layer.provideMerge(Master.layerZooKeeper({ ...config.master.options, root: zookeeper.root }))
+  const running = stack(
+    AppStore.layerZooKeeper({ root: config.apps.zkRoot ?? `${zookeeper.root}/apps` }),
+    Master.layerZooKeeper({ ...config.master.options, root: zookeeper.root })
   )
   return discoveryRoot === undefined
     ? running.pipe(Layer.provide(zkClient))
