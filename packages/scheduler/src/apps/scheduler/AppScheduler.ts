@@ -92,13 +92,19 @@ export interface ChangeOptions {
 export class AppScheduler extends Context.Service<
   AppScheduler,
   {
-    /** Creates or replaces an app (a new version, named by its ISO time) and deploys it. */
+    /**
+     * Creates or replaces an app (a new version, named by its ISO time) and deploys it; it inherits the
+     * dependencies of the stored groups around it.
+     */
     readonly put: (app: AppDefinition, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
-    /** Replaces everything under the group's id with the group's apps, in dependency order. */
+    /**
+     * Replaces everything under the group's id with the group's apps, in dependency order, and stores the group
+     * and its subgroups as records with their dependencies (apps put into them later inherit those).
+     */
     readonly putGroup: (group: Group, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
     /** Stops and removes an app. */
     readonly remove: (appId: string, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
-    /** Stops and removes every app under a group. */
+    /** Stops and removes every app under a group, and the records of the group and its subgroups. */
     readonly removeGroup: (groupId: string, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
     /** Sets the app's instances (a new version). */
     readonly scale: (
@@ -117,7 +123,7 @@ export class AppScheduler extends Context.Service<
     /** Stored versions of an app, newest first. */
     readonly versions: (appId: string) => Effect.Effect<ReadonlyArray<string>, AppsError>
     readonly appVersion: (appId: string, version: string) => Effect.Effect<AppDefinition, AppsError>
-    /** The group tree from `/`. */
+    /** The group tree from `/`, with the stored groups' dependencies and versions. */
     readonly groups: Effect.Effect<GroupStatus, AppsError>
     /** Tasks of one app or all. */
     readonly tasks: (appId?: string) => Effect.Effect<ReadonlyArray<AppTask>, AppsError>

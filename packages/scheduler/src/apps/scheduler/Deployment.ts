@@ -15,7 +15,8 @@ import type { DeploymentView } from "./Views.js"
 
 /**
  * The ordered steps from the whole current world to the whole target world (only changed apps get
- * actions). A dependency cycle is an `InvalidApp` on `dependencies` naming the cycle.
+ * actions). A dependency cycle is an `InvalidApp` on `dependencies` naming the cycle; a dependency naming no
+ * app (e.g. on an app being removed) is one on the app's own field (`dependencies[0]`, with its `appId`).
  *
  * @since 0.1.0
  * @category planning
@@ -29,6 +30,16 @@ export const planSteps = (
     Effect.map((plan) => plan.steps.map((step) => step.actions.map((a) => ({ action: a._tag, app: a.appId })))),
     Effect.catchTag("DependencyCycle", (cycle) =>
       Effect.fail(new InvalidApp({ field: "dependencies", reason: cycle.message }))
+    ),
+    // the plan names fields by the position in its own list of apps, which means nothing to the caller
+    Effect.mapError((e) =>
+      e.field.startsWith("target[")
+        ? new InvalidApp({
+            field: e.field.replace(/^target\[\d+\]\./, ""),
+            reason: e.reason,
+            ...(e.appId === undefined ? {} : { appId: e.appId })
+          })
+        : e
     )
   )
 

@@ -1,5 +1,6 @@
 /**
- * The app scheduler's operations while it leads: validating and deploying apps and groups, scaling,
+ * The app scheduler's operations while it leads: validating and deploying apps and groups (a group's record
+ * keeps its dependencies, which apps put into it later inherit), scaling,
  * restarting, killing tasks, cancelling deployments, and the views of apps, tasks, deployments, groups and
  * the launch queue. Every change runs under the engine's lock and fails with a typed error, state unchanged.
  *
@@ -10,10 +11,18 @@ import type { EventLog } from "../events/EventLog.js"
 import type { AppEventPayload } from "../events/AppEvent.js"
 import { PortTable as ServicePorts } from "../lb/index.js"
 import { type AppDefinition, type Group, resolvePath } from "../model/AppDefinition.js"
-import { changeKind, impossibleConstraint, InvalidApp, validateApp, validateGroup } from "../plan/index.js"
+import {
+  changeKind,
+  groupRecords,
+  impossibleConstraint,
+  InvalidApp,
+  inheritDependencies,
+  validateApp,
+  validateGroup
+} from "../plan/index.js"
 import type { Redactor } from "../secrets/index.js"
 import type { AppStore } from "../store/AppStore.js"
-import type { StoreChange, StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { StoreChange, StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import { AppNotFound, type AppsError, DeploymentConflict, type StoreError } from "./AppsError.js"
 import { toView } from "./Deployment.js"
 import type { AgentInfo } from "./Driver.js"
@@ -44,6 +53,8 @@ export interface DeployRequest extends DeployOptions {
   readonly rollback?: boolean
   readonly restart?: ReadonlyArray<string>
   readonly operation: string
+  /** Group records stored with the deployment's apps (in the same commit). */
+  readonly groups?: { readonly put: ReadonlyArray<StoredGroup>; readonly remove: ReadonlyArray<string> }
 }
 
 /**
@@ -88,7 +99,7 @@ const isUnder = (id: string, groupId: string): boolean =>
  */
 export const makeOperations = (core: Core) => {
   const { state, settings, store, redactor, locked } = core
-  const { apps, tasks, deployments } = state
+  const { apps, groups, tasks, deployments } = state
   const conflictsWith = (ids: ReadonlyArray<string>) => State.deploymentsOf(state, ids)
 
   const appRecord = (appId: string) =>
@@ -145,13 +156,16 @@ export const makeOperations = (core: Core) => {
       return { ...app, container: { ...app.container, portMappings: mappings } }
     })
 
-  const prepare = (app: AppDefinition, version: string, restart: boolean) =>
+  const servicePorts = { min: settings.servicePortRange.begin, max: settings.servicePortRange.end }
+
+  /** Validates an app for `version`; `inherit`: it comes on its own, so it inherits its groups' dependencies. */
+  const prepare = (app: AppDefinition, version: string, inherit: boolean) =>
     Effect.gen(function* () {
       const id = resolvePath(app.id)
-      const checked = yield* validateApp(
-        { ...app, id },
-        { servicePorts: { min: settings.servicePortRange.begin, max: settings.servicePortRange.end } }
-      )
+      const valid = yield* validateApp({ ...app, id }, { servicePorts })
+      const checked = inherit
+        ? yield* inheritDependencies(valid, [...groups.values()], [...apps.keys(), ...groups.keys(), id])
+        : valid
       yield* checkPlacement(checked)
       const metric = checked.autoscale?.metric
       if (metric !== undefined && settings.metricSources[metric] === undefined) {
@@ -167,8 +181,7 @@ export const makeOperations = (core: Core) => {
       const previous = apps.get(id)?.stored
       const next = yield* withServicePorts({ ...checked, version }, previous?.app)
       const kind = previous === undefined ? "restart" : changeKind(previous.app, next)
-      const lastConfigChangeAt =
-        restart || kind === "restart" || previous === undefined ? version : previous.lastConfigChangeAt
+      const lastConfigChangeAt = kind === "restart" || previous === undefined ? version : previous.lastConfigChangeAt
       return { app: next, lastConfigChangeAt } satisfies StoredApp
     })
 
@@ -176,7 +189,7 @@ export const makeOperations = (core: Core) => {
     locked(
       Effect.gen(function* () {
         const version = core.newVersion()
-        const next = yield* prepare(app, version, false)
+        const next = yield* prepare(app, version, true)
         return yield* core.deploy(new Map([[next.app.id, next]]), { ...options, operation: "put" }, version)
       })
     )
@@ -185,14 +198,21 @@ export const makeOperations = (core: Core) => {
     locked(
       Effect.gen(function* () {
         const groupId = resolvePath(group.id)
-        const flat = yield* validateGroup(group, {
-          servicePorts: { min: settings.servicePortRange.begin, max: settings.servicePortRange.end }
-        })
+        const enclosing = [...groups.values()].filter((g) => g.id !== groupId && isUnder(groupId, g.id))
+        const outside = [...apps.keys(), ...groups.keys()].filter((id) => !isUnder(id, groupId))
+        const flat = yield* validateGroup(
+          { ...group, id: groupId },
+          { servicePorts, knownIds: outside },
+          "/",
+          enclosing
+        )
         const version = core.newVersion()
         const changes = new Map<string, StoredApp | null>()
         for (const app of flat) changes.set(app.id, yield* prepare(app, version, false))
         for (const id of apps.keys()) if (isUnder(id, groupId) && !changes.has(id)) changes.set(id, null)
-        const ref = yield* core.deploy(changes, { ...options, operation: "putGroup" }, version)
+        const put = groupRecords({ ...group, id: groupId }).map((g) => ({ ...g, version }))
+        const remove = [...groups.keys()].filter((id) => isUnder(id, groupId) && !put.some((g) => g.id === id))
+        const ref = yield* core.deploy(changes, { ...options, operation: "putGroup", groups: { put, remove } }, version)
         yield* core.publish({ eventType: "group_change_success", groupId, version })
         return ref
       })
@@ -215,11 +235,12 @@ export const makeOperations = (core: Core) => {
       Effect.gen(function* () {
         const id = resolvePath(groupId)
         const ids = [...apps.keys()].filter((a) => isUnder(a, id))
-        if (ids.length === 0) return yield* new AppNotFound({ kind: "group", id: groupId })
+        const records = [...groups.keys()].filter((g) => isUnder(g, id))
+        if (ids.length === 0 && records.length === 0) return yield* new AppNotFound({ kind: "group", id: groupId })
         const version = core.newVersion()
         const ref = yield* core.deploy(
           new Map(ids.map((a) => [a, null])),
-          { ...options, operation: "removeGroup" },
+          { ...options, operation: "removeGroup", groups: { put: [], remove: records } },
           version
         )
         yield* core.publish({ eventType: "group_change_success", groupId: id, version })

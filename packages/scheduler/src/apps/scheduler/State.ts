@@ -1,6 +1,6 @@
 /**
- * The runtime's in-memory state (apps with their backoff and autoscaler samples, tasks, deployments, launch
- * demand) and the views the API shows of it: app statuses, the group tree, the launch queue. Pure functions
+ * The runtime's in-memory state (apps with their backoff and autoscaler samples, group records, tasks,
+ * deployments, launch demand) and the views the API shows of it: app statuses, the group tree, the launch queue. Pure functions
  * over the state; the engine mutates it.
  *
  * @since 0.1.0
@@ -8,7 +8,7 @@
 import { isTerminal } from "../../cluster/Task.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import { launchDelayMs } from "../plan/index.js"
-import type { StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import type { TaskRecord } from "./TaskRecord.js"
 import type { AppStatus, GroupStatus, QueueEntry } from "./Views.js"
 
@@ -59,6 +59,8 @@ export const newAppRecord = (stored: StoredApp): AppRecord => ({
  */
 export interface RuntimeState {
   readonly apps: Map<string, AppRecord>
+  /** The stored group records (groups with dependencies), by id. */
+  readonly groups: Map<string, StoredGroup>
   readonly tasks: Map<string, TaskRecord>
   readonly deployments: Map<string, StoredDeployment>
   /** Tasks to launch now, by app (recomputed every tick). */
@@ -73,6 +75,7 @@ export interface RuntimeState {
  */
 export const emptyState = (): RuntimeState => ({
   apps: new Map(),
+  groups: new Map(),
   tasks: new Map(),
   deployments: new Map(),
   want: new Map()
@@ -155,19 +158,17 @@ interface TreeNode {
 }
 
 /**
- * The group tree from `/`, built from the app ids.
+ * The group tree from `/`: the groups app ids name and the stored group records (with their dependencies and
+ * version; a record keeps a group in the tree when no app is in it).
  *
  * @since 0.1.0
  * @category views
  */
 export const groupTree = (state: RuntimeState, now: number): GroupStatus => {
   const root: TreeNode = { id: "/", apps: [], groups: new Map() }
-  for (const a of [...state.apps.values()].sort((x, y) => x.stored.app.id.localeCompare(y.stored.app.id))) {
+  const nodeOf = (parts: ReadonlyArray<string>) => {
     let node = root
-    for (const part of a.stored.app.id
-      .split("/")
-      .filter((p) => p !== "")
-      .slice(0, -1)) {
+    for (const part of parts) {
       const id = `${node.id === "/" ? "" : node.id}/${part}`
       let next = node.groups.get(id)
       if (next === undefined) {
@@ -176,14 +177,22 @@ export const groupTree = (state: RuntimeState, now: number): GroupStatus => {
       }
       node = next
     }
-    node.apps.push(appStatus(state, a, now))
+    return node
   }
-  const render = (n: TreeNode): GroupStatus => ({
-    id: n.id,
-    apps: n.apps,
-    groups: [...n.groups.values()].map(render),
-    dependencies: []
-  })
+  const segments = (id: string) => id.split("/").filter((p) => p !== "")
+  for (const id of state.groups.keys()) nodeOf(segments(id))
+  for (const a of [...state.apps.values()].sort((x, y) => x.stored.app.id.localeCompare(y.stored.app.id)))
+    nodeOf(segments(a.stored.app.id).slice(0, -1)).apps.push(appStatus(state, a, now))
+  const render = (n: TreeNode): GroupStatus => {
+    const record = state.groups.get(n.id)
+    return {
+      id: n.id,
+      apps: n.apps,
+      groups: [...n.groups.values()].sort((x, y) => x.id.localeCompare(y.id)).map(render),
+      dependencies: record?.dependencies ?? [],
+      ...(record === undefined ? {} : { version: record.version })
+    }
+  }
   return render(root)
 }
 

@@ -1,7 +1,7 @@
 /**
  * The app scheduler's store: in ZooKeeper for a scheduler that must survive restarts and failovers, in
  * memory for tests and single-process setups. Changes are atomic ({@link StoreChange}: one ZooKeeper
- * `multi`), so a deployment, its apps and their versions are stored together or not at all.
+ * `multi`), so a deployment, its apps, their versions and its group records are stored together or not at all.
  *
  * @since 0.1.0
  */
@@ -52,8 +52,8 @@ export class AppStore extends Context.Service<
     Layer.sync(AppStore, () => AppStore.of(memoryStore(options)))
 
   /**
-   * A store in ZooKeeper under `root` (`apps/`, `versions/`, `deployments/`, `tasks/`, `framework-id`,
-   * `event-seq`; JSON nodes).
+   * A store in ZooKeeper under `root` (`apps/`, `versions/`, `groups/`, `deployments/`, `tasks/`,
+   * `framework-id`, `event-seq`; JSON nodes).
    *
    * @since 0.1.0
    * @category layers

@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import type { AppStore, AppStoreOptions } from "./AppStore.js"
-import type { StoredApp, StoredDeployment, TaskBinding } from "./StoredState.js"
+import type { StoredApp, StoredDeployment, StoredGroup, TaskBinding } from "./StoredState.js"
 
 /**
  * Builds an in-memory store.
@@ -19,6 +19,7 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
   const apps = new Map<string, StoredApp>()
   /** Newest last. */
   const versions = new Map<string, Array<AppDefinition>>()
+  const groups = new Map<string, StoredGroup>()
   const deployments = new Map<string, StoredDeployment>()
   const tasks = new Map<string, TaskBinding>()
   let frameworkId: string | undefined
@@ -28,6 +29,7 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
       frameworkId,
       eventSeq,
       apps: [...apps.values()],
+      groups: [...groups.values()],
       deployments: [...deployments.values()],
       tasks: [...tasks.values()]
     })),
@@ -43,6 +45,8 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
           apps.delete(id)
           versions.delete(id)
         }
+        for (const g of change.putGroups ?? []) groups.set(g.id, g)
+        for (const id of change.removeGroups ?? []) groups.delete(id)
         for (const d of change.putDeployments ?? []) deployments.set(d.id, d)
         for (const id of change.removeDeployments ?? []) deployments.delete(id)
         for (const t of change.bindTasks ?? []) tasks.set(t.taskId, t)

@@ -1,8 +1,8 @@
 /**
  * What the app scheduler stores so that a restarted (or newly elected) scheduler continues where the last
  * one stopped: apps (with `lastConfigChangeAt`, the version whose task spec their tasks must run), their
- * version history, deployments with their progress, which task belongs to which app, the framework id, and
- * how far event numbers went. The JSON of each entry is one of these schemas.
+ * version history, groups with their dependencies, deployments with their progress, which task belongs to
+ * which app, the framework id, and how far event numbers went. The JSON of each entry is one of these schemas.
  *
  * @since 0.1.0
  */
@@ -26,6 +26,26 @@ export const StoredApp = Schema.Struct({
  * @category models
  */
 export type StoredApp = typeof StoredApp.Type
+
+/**
+ * A group as stored (Marathon's group record): its absolute id, its own dependencies (absolute ids; the apps
+ * in it and in its subgroups inherit them), and the version of the change that put it. Groups that only exist
+ * because an app id names them have no record.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StoredGroup = Schema.Struct({
+  id: Schema.String,
+  dependencies: Schema.Array(Schema.String),
+  version: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredGroup = typeof StoredGroup.Type
 
 const Action = Schema.Struct({
   action: Schema.Literals(["StartApplication", "ScaleApplication", "RestartApplication", "StopApplication"]),
@@ -90,6 +110,7 @@ export interface StoredState {
   /** Event numbers below this were (possibly) used; a new leader numbers from here. */
   readonly eventSeq: number
   readonly apps: ReadonlyArray<StoredApp>
+  readonly groups: ReadonlyArray<StoredGroup>
   readonly deployments: ReadonlyArray<StoredDeployment>
   readonly tasks: ReadonlyArray<TaskBinding>
 }
@@ -104,6 +125,10 @@ export interface StoreChange {
   /** Apps to create or replace (their version is added to the history). */
   readonly putApps?: ReadonlyArray<StoredApp>
   readonly removeApps?: ReadonlyArray<string>
+  /** Group records to create or replace. */
+  readonly putGroups?: ReadonlyArray<StoredGroup>
+  /** Ids of group records to remove (unknown ones are ignored). */
+  readonly removeGroups?: ReadonlyArray<string>
   readonly putDeployments?: ReadonlyArray<StoredDeployment>
   readonly removeDeployments?: ReadonlyArray<string>
   readonly bindTasks?: ReadonlyArray<TaskBinding>

@@ -1,6 +1,7 @@
 /**
  * The app store in ZooKeeper. Layout under `root` (JSON nodes, names URI-encoded):
  * `apps/<app id>` (the current {@link StoredApp}), `versions/<app id>/<version>` (the history, bounded),
+ * `groups/<group id>` (a {@link StoredGroup}; added later: a store without it reads as no group records),
  * `deployments/<id>`, `tasks/<task id>` (task -> app bindings), `framework-id`, `event-seq`.
  * Every {@link StoreChange} is one `multi` transaction.
  *
@@ -12,10 +13,11 @@ import { childrenOrEmpty, text, textOrNone } from "../../cluster/internal/zkRead
 import { AppDefinition } from "../model/AppDefinition.js"
 import { StoreError } from "../scheduler/AppsError.js"
 import type { AppStore, AppStoreOptions } from "./AppStore.js"
-import { StoredApp, StoredDeployment, TaskBinding } from "./StoredState.js"
+import { StoredApp, StoredDeployment, StoredGroup, TaskBinding } from "./StoredState.js"
 
 const enc = encodeURIComponent
 const decodeApp = Schema.decodeUnknownOption(Schema.fromJsonString(StoredApp))
+const decodeGroup = Schema.decodeUnknownOption(Schema.fromJsonString(StoredGroup))
 const decodeDeployment = Schema.decodeUnknownOption(Schema.fromJsonString(StoredDeployment))
 const decodeBinding = Schema.decodeUnknownOption(Schema.fromJsonString(TaskBinding))
 const decodeDefinition = Schema.decodeUnknownOption(Schema.fromJsonString(AppDefinition))
@@ -37,7 +39,7 @@ export const zooKeeperStore = (
 ): AppStore["Service"] => {
   const root = options.root.replace(/\/+$/, "")
   const maxVersions = options.maxVersions ?? 20
-  const dirs = ["apps", "versions", "deployments", "tasks"].map((d) => `${root}/${d}`)
+  const dirs = ["apps", "versions", "groups", "deployments", "tasks"].map((d) => `${root}/${d}`)
   let prepared = false
   const prepare = Effect.suspend(() =>
     prepared
@@ -73,6 +75,21 @@ export const zooKeeperStore = (
   const upsert = (path: string, data: string) =>
     Effect.map(exists(path), (found) => (found ? Op.setData(path, data) : Op.create(path, data)))
 
+  /** The ops that put `put` (JSON nodes named by `key`) into `dir` and remove the nodes named in `remove`. */
+  const entryOps = <A>(
+    dir: string,
+    put: ReadonlyArray<A> = [],
+    key: (a: A) => string,
+    remove: ReadonlyArray<string> = []
+  ) =>
+    Effect.gen(function* () {
+      const ops: Array<Op.Op> = []
+      for (const a of put) ops.push(yield* upsert(`${root}/${dir}/${enc(key(a))}`, JSON.stringify(a)))
+      for (const id of remove)
+        if (yield* exists(`${root}/${dir}/${enc(id)}`)) ops.push(Op.remove(`${root}/${dir}/${enc(id)}`))
+      return ops
+    })
+
   const load = Effect.gen(function* () {
     yield* prepare
     const frameworkId = Option.getOrUndefined(yield* read(`${root}/framework-id`))
@@ -81,6 +98,7 @@ export const zooKeeperStore = (
       frameworkId: frameworkId === "" ? undefined : frameworkId,
       eventSeq: Number.isFinite(seq) ? seq : 0,
       apps: yield* readAll(`${root}/apps`, decodeApp),
+      groups: yield* readAll(`${root}/groups`, decodeGroup),
       deployments: yield* readAll(`${root}/deployments`, decodeDeployment),
       tasks: yield* readAll(`${root}/tasks`, decodeBinding)
     }
@@ -115,14 +133,9 @@ export const zooKeeperStore = (
           ops.push(Op.remove(vdir))
         }
       }
-      for (const d of change.putDeployments ?? [])
-        ops.push(yield* upsert(`${root}/deployments/${enc(d.id)}`, JSON.stringify(d)))
-      for (const id of change.removeDeployments ?? [])
-        if (yield* exists(`${root}/deployments/${enc(id)}`)) ops.push(Op.remove(`${root}/deployments/${enc(id)}`))
-      for (const t of change.bindTasks ?? [])
-        ops.push(yield* upsert(`${root}/tasks/${enc(t.taskId)}`, JSON.stringify(t)))
-      for (const id of change.unbindTasks ?? [])
-        if (yield* exists(`${root}/tasks/${enc(id)}`)) ops.push(Op.remove(`${root}/tasks/${enc(id)}`))
+      ops.push(...(yield* entryOps("groups", change.putGroups, (g) => g.id, change.removeGroups)))
+      ops.push(...(yield* entryOps("deployments", change.putDeployments, (d) => d.id, change.removeDeployments)))
+      ops.push(...(yield* entryOps("tasks", change.bindTasks, (t) => t.taskId, change.unbindTasks)))
       if (change.frameworkId !== undefined) ops.push(yield* upsert(`${root}/framework-id`, change.frameworkId))
       if (change.eventSeq !== undefined) ops.push(yield* upsert(`${root}/event-seq`, String(change.eventSeq)))
       if (ops.length > 0) yield* zk.multi(ops)

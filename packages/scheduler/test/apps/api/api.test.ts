@@ -252,5 +252,49 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
         (await http("GET", `${v2}/apps/api/web`)).status === 404 ? true : undefined
       )
     })
+
+    it("stores a group's dependencies: answers them, an app posted later inherits them, cycles are refused", async () => {
+      const idle = (id: string, extra: Record<string, unknown> = {}) => ({
+        id,
+        cmd: "exec sleep 3600",
+        container: { docker: { image: testImage } },
+        instances: 0,
+        cpus: 0.1,
+        mem: 16,
+        ...extra
+      })
+      expect((await http("POST", `${v2}/apps`, idle("/deps/db"))).status).toBe(201)
+      const put = await http("PUT", `${v2}/groups/deps/front`, { dependencies: ["../db"], apps: [idle("web")] })
+      expect(put.status).toBe(200)
+      const front = await http("GET", `${v2}/groups/deps/front`)
+      expect(front.body).toMatchObject({ id: "/deps/front", dependencies: ["/deps/db"], version: put.body.version })
+      expect((front.body.apps as Array<{ id: string; dependencies: Array<string> }>)[0]).toMatchObject({
+        id: "/deps/front/web",
+        dependencies: ["/deps/db"]
+      })
+      const root = await http("GET", `${v2}/groups`)
+      const deps = (root.body.groups as Array<{ id: string; groups: Array<Record<string, unknown>> }>).find(
+        (g) => g.id === "/deps"
+      )!
+      expect(deps.groups.find((g) => g.id === "/deps/front")?.dependencies).toEqual(["/deps/db"])
+
+      const posted = await http("POST", `${v2}/apps`, idle("/deps/front/api"))
+      expect(posted.status).toBe(201)
+      expect(posted.body.dependencies).toEqual(["/deps/db"])
+
+      const before = await http("GET", `${v2}/apps/deps/db`)
+      const cycle = await http("PUT", `${v2}/apps/deps/db`, { dependencies: ["/deps/front"] })
+      expect([cycle.status, cycle.body.field]).toEqual([422, "dependencies"])
+      expect(cycle.body.message).toContain("dependency cycle")
+      const unknown = await http("POST", `${v2}/groups`, { id: "/deps/other", dependencies: ["/nowhere"] })
+      expect([unknown.status, unknown.body.field]).toEqual([422, "dependencies[0]"])
+      expect((await http("GET", `${v2}/groups/deps/other`)).status).toBe(404)
+      expect((await http("GET", `${v2}/apps/deps/db`)).body.app.version).toBe(before.body.app.version)
+
+      expect((await http("DELETE", `${v2}/groups/deps`)).status).toBe(200)
+      await eventually("the group is gone", async () =>
+        (await http("GET", `${v2}/groups/deps`)).status === 404 ? true : undefined
+      )
+    })
   }
 )

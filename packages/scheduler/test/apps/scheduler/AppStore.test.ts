@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { afterAll } from "vitest"
 import { zookeeperFixture } from "../../../../../test/fixtures/index.js"
 import { AppStore } from "../../../src/apps/store/AppStore.js"
-import type { StoredApp, StoredDeployment } from "../../../src/apps/store/StoredState.js"
+import type { StoredApp, StoredDeployment, StoredGroup } from "../../../src/apps/store/StoredState.js"
 import { app } from "./cluster.js"
 
 const stored = (version: string, instances = 1): StoredApp => ({
@@ -22,6 +22,12 @@ const deployment = (id: string, currentStep: number): StoredDeployment => ({
   currentStep,
   original: { "/prod/web": stored("2026-01-01T00:00:01.000Z") },
   target: { "/prod/web": stored("2026-01-01T00:00:03.000Z") }
+})
+
+const group = (id: string, dependencies: ReadonlyArray<string>): StoredGroup => ({
+  id,
+  dependencies,
+  version: "2026-01-01T00:00:06.000Z"
 })
 
 const binding = (taskId: string) => ({
@@ -55,7 +61,14 @@ for (const [name, layerOf, needsZooKeeper] of stores) {
     it.effect("keeps apps, a bounded version history, deployments with progress, bindings and counters", () =>
       Effect.gen(function* () {
         const store = yield* AppStore
-        expect(yield* store.load).toEqual({ frameworkId: undefined, eventSeq: 0, apps: [], deployments: [], tasks: [] })
+        expect(yield* store.load).toEqual({
+          frameworkId: undefined,
+          eventSeq: 0,
+          apps: [],
+          groups: [],
+          deployments: [],
+          tasks: []
+        })
         for (let i = 1; i <= 5; i++) yield* store.commit({ putApps: [stored(`2026-01-01T00:00:0${i}.000Z`, i)] })
         yield* store.commit({
           putDeployments: [deployment("d1", 0)],
@@ -79,17 +92,81 @@ for (const [name, layerOf, needsZooKeeper] of stores) {
         expect(yield* store.appVersion("/prod/web", "2026-01-01T00:00:01.000Z")).toBeUndefined()
         yield* store.commit({ removeApps: ["/prod/web"], removeDeployments: ["d1"], unbindTasks: ["prod.web.b"] })
         const empty = yield* store.load
-        expect([empty.apps, empty.deployments, empty.tasks]).toEqual([[], [], []])
+        expect([empty.apps, empty.groups, empty.deployments, empty.tasks]).toEqual([[], [], [], []])
         expect(yield* store.versions("/prod/web")).toEqual([])
+      }).pipe(Effect.provide(layerOf()))
+    )
+
+    it.effect("keeps group records with their dependencies, replaces and removes them with the apps", () =>
+      Effect.gen(function* () {
+        const store = yield* AppStore
+        yield* store.commit({
+          putApps: [stored("2026-01-01T00:00:01.000Z")],
+          putGroups: [group("/prod", ["/db"]), group("/prod/edge", []), group("/", [])]
+        })
+        const byId = (groups: ReadonlyArray<StoredGroup>) => [...groups].sort((x, y) => x.id.localeCompare(y.id))
+        expect(byId((yield* store.load).groups)).toEqual([
+          group("/", []),
+          group("/prod", ["/db"]),
+          group("/prod/edge", [])
+        ])
+        yield* store.commit({
+          putGroups: [group("/prod", ["/db", "/cache"])],
+          removeGroups: ["/prod/edge", "/never-stored"]
+        })
+        expect(byId((yield* store.load).groups)).toEqual([group("/", []), group("/prod", ["/db", "/cache"])])
+        yield* store.commit({ removeApps: ["/prod/web"], removeGroups: ["/prod", "/"] })
+        const empty = yield* store.load
+        expect([empty.apps, empty.groups]).toEqual([[], []])
       }).pipe(Effect.provide(layerOf()))
     )
   })
 }
 
+describe.skipIf(fixture === null)("AppStore (ZooKeeper) across restarts", () => {
+  it("answers a new store on the same root (a restarted scheduler) with the same groups", async () => {
+    const root = `/orch-apps-restart-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const run = <A>(effect: Effect.Effect<A, unknown, AppStore>) =>
+      Effect.runPromise(Effect.provide(effect, zkStore(root)))
+    await run(
+      AppStore.use((store) =>
+        store.commit({ putApps: [stored("2026-01-01T00:00:01.000Z")], putGroups: [group("/prod", ["/db"])] })
+      )
+    )
+    const loaded = await run(AppStore.use((store) => store.load))
+    expect(loaded.groups).toEqual([group("/prod", ["/db"])])
+    expect(loaded.apps).toEqual([stored("2026-01-01T00:00:01.000Z")])
+  })
+
+  it.effect("reads a root an older scheduler wrote (no groups/ node) as no group records", () => {
+    const root = `/orch-apps-old-${process.pid}-${Math.random().toString(36).slice(2)}`
+    zkRoots.push(root)
+    return Effect.gen(function* () {
+      const zk = yield* ZooKeeperClient
+      yield* zk.mkdirp(`${root}/apps`)
+      yield* zk.create(
+        `${root}/apps/${encodeURIComponent("/prod/web")}`,
+        JSON.stringify(stored("2026-01-01T00:00:01.000Z"))
+      )
+      const store = yield* AppStore
+      const loaded = yield* store.load
+      expect([loaded.apps, loaded.groups]).toEqual([[stored("2026-01-01T00:00:01.000Z")], []])
+      yield* store.commit({ putGroups: [group("/prod", [])] })
+      expect((yield* store.load).groups).toEqual([group("/prod", [])])
+    }).pipe(
+      Effect.provide(
+        AppStore.layerZooKeeper({ root }).pipe(
+          Layer.provideMerge(ZooKeeperClient.layer({ connectString: fixture?.standalone.connectString ?? "" }))
+        )
+      )
+    )
+  })
+})
+
 afterAll(async () => {
   if (fixture === null || zkRoots.length === 0) return
   await Effect.runPromise(
-    Effect.forEach(zkRoots, (root) => ZooKeeperClient.use((zk) => zk.removeRecursive(root))).pipe(
+    Effect.forEach(new Set(zkRoots), (root) => ZooKeeperClient.use((zk) => zk.removeRecursive(root))).pipe(
       Effect.provide(ZooKeeperClient.layer({ connectString: fixture.standalone.connectString }))
     )
   )

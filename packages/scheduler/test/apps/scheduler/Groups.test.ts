@@ -1,0 +1,164 @@
+/**
+ * Groups as stored records: their dependencies answered, kept across a scheduler restart (ZooKeeper store),
+ * inherited by apps put into them later, checked for cycles and unknown ids, and removed with the group.
+ * Apps here have 0 instances: no task runs, so the cluster needs no agent.
+ */
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
+import type { Group } from "../../../src/apps/model/AppDefinition.js"
+import { deploymentPlan } from "../../../src/apps/plan/index.js"
+import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningAppScheduler.js"
+import type { GroupStatus } from "../../../src/apps/scheduler/Views.js"
+import { eventually } from "../../cluster/helpers.js"
+import { app, startCluster, type TestCluster } from "./cluster.js"
+
+const idle = (id: string, dependencies: ReadonlyArray<string> = []) =>
+  app({
+    id,
+    cmd: "exec sleep 3600",
+    container: { docker: { image: "local/busybox:latest" } },
+    instances: 0,
+    cpus: 0.1,
+    mem: 16,
+    dependencies
+  })
+
+const group = (id: string, dependencies: ReadonlyArray<string>, extra: Partial<Group> = {}): Group => ({
+  id,
+  apps: [],
+  groups: [],
+  dependencies,
+  ...extra
+})
+
+/** The groups of a tree (ids, dependencies, versions), without the apps' statuses. */
+const shape = (g: GroupStatus): unknown => ({
+  id: g.id,
+  dependencies: g.dependencies,
+  version: g.version,
+  apps: g.apps.map((a) => a.app.id),
+  groups: g.groups.map(shape)
+})
+
+const find = (root: GroupStatus, id: string): GroupStatus | undefined =>
+  root.id === id ? root : root.groups.map((g) => find(g, id)).find((g) => g !== undefined)
+
+describe.skipIf(zookeeperFixture() === null)("AppScheduler group records (ZooKeeper store)", () => {
+  let cluster: TestCluster
+  let apps: RunningAppScheduler
+
+  beforeAll(async () => {
+    cluster = await startCluster({ socketPath: "", agents: 0, zookeeper: requireZooKeeper().standalone.connectString })
+    apps = await cluster.scheduler()
+  })
+
+  afterAll(async () => {
+    await apps?.stop()
+    await cluster?.stop()
+  })
+
+  const groups = () => apps.run(apps.service.groups)
+  const definition = async (id: string) => (await apps.run(apps.service.app(id))).app
+  const settled = () =>
+    eventually("no deployment running", async () =>
+      (await apps.run(apps.service.deployments)).length === 0 ? true : undefined
+    )
+
+  it("answers a group's dependencies (absolute), and an app put into it later inherits them", async () => {
+    await apps.run(apps.service.put(idle("/gdb")))
+    await apps.run(apps.service.put(idle("/gcache")))
+    const ref = await apps.run(
+      apps.service.putGroup(group("/gapp", ["../gdb"], { apps: [idle("web")], groups: [group("inner", ["/gcache"])] }))
+    )
+    const tree = await groups()
+    expect(shape(find(tree, "/gapp")!)).toEqual({
+      id: "/gapp",
+      dependencies: ["/gdb"],
+      version: ref.version,
+      apps: ["/gapp/web"],
+      groups: [{ id: "/gapp/inner", dependencies: ["/gcache"], version: ref.version, apps: [], groups: [] }]
+    })
+    expect((await definition("/gapp/web")).dependencies).toEqual(["/gdb"])
+
+    // a later app inherits every enclosing group's dependencies after its own (outermost group first)
+    await apps.run(apps.service.put(idle("/gapp/api")))
+    expect((await definition("/gapp/api")).dependencies).toEqual(["/gdb"])
+    await apps.run(apps.service.put(idle("/gapp/inner/worker", ["../api", "/gdb"])))
+    expect((await definition("/gapp/inner/worker")).dependencies).toEqual(["../api", "/gdb", "/gcache"])
+    // so does a group put later into it
+    await apps.run(apps.service.putGroup(group("/gapp/more", [], { apps: [idle("job")] })))
+    expect((await definition("/gapp/more/job")).dependencies).toEqual(["/gdb"])
+
+    // the inherited dependencies order the app after them in any plan that changes both
+    const ids = ["/gapp/inner/worker", "/gapp/api", "/gdb", "/gcache"]
+    const plan = await Effect.runPromise(deploymentPlan([], await Promise.all(ids.map(definition))))
+    expect(plan.steps.map((s) => s.actions.map((a) => a.appId))).toEqual([
+      ["/gcache", "/gdb"],
+      ["/gapp/api"],
+      ["/gapp/inner/worker"]
+    ])
+    await settled()
+  }, 30_000)
+
+  it("refuses a dependency cycle or an unknown dependency through a group (422 naming the field), state unchanged", async () => {
+    await apps.run(apps.service.put(idle("/cdb")))
+    await apps.run(apps.service.putGroup(group("/cyc", ["/cdb"], { apps: [idle("web")] })))
+    const before = await definition("/cdb")
+    const cycle = await apps.run(Effect.flip(apps.service.put(idle("/cdb", ["/cyc"]))))
+    expect(cycle).toMatchObject({ _tag: "InvalidApp", field: "dependencies" })
+    expect(cycle.message).toContain("dependency cycle")
+    expect(await definition("/cdb")).toEqual(before)
+
+    const unknown = await apps.run(
+      Effect.flip(apps.service.putGroup(group("/cyc2", ["/nowhere"], { apps: [idle("web")] })))
+    )
+    expect(unknown).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      reason: "group /cyc2 depends on /nowhere, which is neither an app nor a group"
+    })
+    expect(find(await groups(), "/cyc2")).toBeUndefined()
+
+    // an app put into the group later: its own unknown dependency is named, and the group's is inherited
+    const unknownOwn = await apps.run(Effect.flip(apps.service.put(idle("/cyc/api", ["/cyc/web", "nothing"]))))
+    expect(unknownOwn).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[1]",
+      appId: "/cyc/api",
+      reason: "depends on /cyc/nothing, which is neither an app nor a group"
+    })
+    expect((await apps.run(apps.service.apps({ prefix: "/cyc/api" }))).length).toBe(0)
+    // removing what the group depends on is refused too (the apps inheriting it would be left without it)
+    await settled()
+    expect(await apps.run(Effect.flip(apps.service.remove("/cdb")))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      appId: "/cyc/web",
+      reason: "depends on /cdb, which is neither an app nor a group"
+    })
+    expect(await definition("/cdb")).toEqual(before)
+  }, 30_000)
+
+  it("answers the same groups after a restart, and removes a group's records with the group", async () => {
+    await settled()
+    const before = shape(await groups())
+    expect(find(await groups(), "/gapp")?.dependencies).toEqual(["/gdb"])
+    await apps.stop()
+    apps = await cluster.scheduler()
+    expect(shape(await groups())).toEqual(before)
+
+    // a group with a record but no app can be removed too
+    await apps.run(apps.service.remove("/gapp/inner/worker"))
+    await settled()
+    await apps.run(apps.service.removeGroup("/gapp/inner"))
+    expect(find(await groups(), "/gapp/inner")).toBeUndefined()
+    await apps.run(apps.service.removeGroup("/gapp"))
+    await eventually("/gapp removed", async () => (find(await groups(), "/gapp") === undefined ? true : undefined))
+    await settled()
+    await apps.stop()
+    apps = await cluster.scheduler()
+    expect(find(await groups(), "/gapp")).toBeUndefined()
+    expect(find(await groups(), "/cyc")?.dependencies).toEqual(["/cdb"])
+  }, 30_000)
+})
