@@ -115,6 +115,10 @@ export interface LbBenchResult {
   readonly p99AddedByRound: ReadonlyArray<number>
   /** Latency samples per path (all rounds). */
   readonly latencySamples: number
+  /** The load balancer's garbage collection pauses during the latency runs: how many, the longest and the sum (ms). */
+  readonly lbGcPauses: number
+  readonly lbGcMaxMs: number
+  readonly lbGcTotalMs: number
   /** CPU time of the load balancer per request (µs). */
   readonly lbCpuUsPerRequest: number
   /** CPU time of the backend per request (µs) on the direct path: the Node server, or the container. */
@@ -147,6 +151,7 @@ const summarize = (
   const directCpu = medianCpu(direct)
   const errorsOf = (path: Path) =>
     runs(path).reduce((n, s) => n + s.result.errors, 0) + latency.reduce((n, s) => n + s.byPath[path].errors, 0)
+  const gcPauses = latency.flatMap((s) => s.lbGcPausesMs)
   const mean = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)
   return (["tcp", "http"] as const).map((mode) => {
     const proxied = runs(mode)
@@ -169,6 +174,9 @@ const summarize = (
       p99AddedMs: l.p99 - directLatency.p99,
       p99AddedByRound: latency.map((s) => percentiles(s.byPath[mode].lat).p99 - percentiles(s.byPath.direct.lat).p99),
       latencySamples: pooled(mode).length,
+      lbGcPauses: gcPauses.length,
+      lbGcMaxMs: Math.max(0, ...gcPauses),
+      lbGcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
       lbCpuUsPerRequest: cpu.lb,
       backendCpuUsPerRequest: directCpu.backend,
       cpu,
@@ -339,10 +347,16 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
       .map((r) => `${r.placement} ${r.backend} ${fmt(r.throughputNoiseCores)} / ${fmt(r.latencyNoiseCores)} cores`)
       .join(", ")}`
   )
+  log(
+    `the load balancer's GC pauses during the latency runs (count, longest, sum): ${results
+      .filter((r) => r.mode === "tcp")
+      .map((r) => `${r.placement} ${r.backend} ${r.lbGcPauses}, ${fmt(r.lbGcMaxMs, 2)} ms, ${fmt(r.lbGcTotalMs, 1)} ms`)
+      .join("; ")}`
+  )
   log(`load average at end: ${load()}`)
   for (const r of results)
     log(
-      `bench apps lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
+      `bench apps lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} lb_gc_pauses=${r.lbGcPauses} lb_gc_max_ms=${fmt(r.lbGcMaxMs, 3)} lb_gc_total_ms=${fmt(r.lbGcTotalMs, 1)} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
     )
   return results
 }

@@ -3,6 +3,7 @@
  * of a backend, with the CPU time of every party (client, load balancer, docker-proxy, backend) around it and the
  * CPU other processes used meanwhile.
  */
+import { PerformanceObserver } from "node:perf_hooks"
 import { type ClientResult, runClient } from "./clients.js"
 import { machineBusyMs, ownCpuMs } from "./processes.js"
 
@@ -114,6 +115,8 @@ export interface PathLatencies {
 export interface LatencySample {
   readonly byPath: Record<Path, PathLatencies>
   readonly noiseCores: number
+  /** The load balancer's (this process's) garbage collection pauses during the run, ms. */
+  readonly lbGcPausesMs: ReadonlyArray<number>
 }
 
 /** The `q` quantile (0..1) of sorted values. */
@@ -128,6 +131,11 @@ export const percentiles = (latUs: ReadonlyArray<number>): { readonly p50: numbe
 
 /** One latency run of every path of a backend, interleaved request by request. */
 export const measureLatency = async (target: Target, durationMs: number): Promise<LatencySample> => {
+  const pauses: Array<number> = []
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration)
+  })
+  gc.observe({ entryTypes: ["gc"] })
   const { value, noiseCores } = await aroundCpu(
     target,
     () =>
@@ -141,8 +149,12 @@ export const measureLatency = async (target: Target, durationMs: number): Promis
         target.clientCpus
       ),
     (r) => r.cpuMs
-  )
-  return { byPath: { direct: value.paths[0]!, tcp: value.paths[1]!, http: value.paths[2]! }, noiseCores }
+  ).finally(() => gc.disconnect())
+  return {
+    byPath: { direct: value.paths[0]!, tcp: value.paths[1]!, http: value.paths[2]! },
+    noiseCores,
+    lbGcPausesMs: pauses
+  }
 }
 
 /** Every party's median CPU per request over some runs. */
