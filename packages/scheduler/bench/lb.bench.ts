@@ -18,9 +18,11 @@
  *   core of its own, as it would on its own machine.
  *
  * Measured in each round:
- * - throughput: `LB_CONNECTIONS` (32) clients sending back to back for `LB_DURATION_MS` (2,000 ms) per path; the
- *   ratio is taken per round (its paths ran seconds apart) and the median over the rounds is reported, with its
- *   range;
+ * - throughput: `LB_CONNECTIONS` (32) clients against the Node backend, `LB_CONTAINER_CONNECTIONS` (8) against the
+ *   container (busybox httpd listens with a backlog of 9: more clients overflow its accept queue and the run
+ *   measures 1 s SYN retransmissions, counted from `ListenOverflows` in the container's and this machine's network
+ *   namespaces and printed), sending back to back for `LB_DURATION_MS` (2,000 ms) per path; the ratio is taken per
+ *   round (its paths ran seconds apart) and the median over the rounds is reported, with its range;
  * - CPU per request of each party (client, load balancer, docker-proxy, backend: from `process.cpuUsage`, the
  *   container's cgroup and `/proc/<pid>/stat`), median over the rounds; `cpu ratio` (direct CPU / proxied CPU per
  *   request) is the throughput ratio the proxy allows once the cores are saturated;
@@ -65,8 +67,14 @@ export type { LbBenchBackend, LbBenchCpu } from "./lb/measure.js"
  * Options of {@link runLbBench} (each defaults to its environment variable, then to the value shown).
  */
 export interface LbBenchOptions {
-  /** `LB_CONNECTIONS`, 32. */
+  /** `LB_CONNECTIONS`, 32: concurrent clients of the throughput runs against the Node backend. */
   readonly connections?: number
+  /**
+   * `LB_CONTAINER_CONNECTIONS`, 8: concurrent clients against the container. busybox httpd listens with a backlog of
+   * 9 and forks per connection: with more clients its accept queue overflows, dropped handshakes are retransmitted
+   * after 1 s, and the run measures those retransmissions (counted in `listenOverflows`) rather than the paths.
+   */
+  readonly containerConnections?: number
   /** `LB_DURATION_MS`, 2,000. */
   readonly durationMs?: number
   /** `LB_RATE`, 500 requests/s per path. */
@@ -113,6 +121,13 @@ export interface LbBenchResult {
   readonly p99AddedMs: number
   /** The added p99 of each round on its own. */
   readonly p99AddedByRound: ReadonlyArray<number>
+  /** Concurrent clients of the throughput runs. */
+  readonly connections: number
+  /** Accept-queue overflows (dropped handshakes) over the throughput runs, straight and through the load balancer. */
+  readonly directListenOverflows: number
+  readonly listenOverflows: number
+  /** Accept-queue overflows during the latency runs (all paths). */
+  readonly latencyListenOverflows: number
   /** Latency samples per path (all rounds). */
   readonly latencySamples: number
   /** The load balancer's garbage collection pauses during the latency runs: how many, the longest and the sum (ms). */
@@ -184,7 +199,11 @@ const summarize = (
       cpuRatio: directCpu.total / Math.max(1, cpu.total),
       latencyNoiseCores: mean(latency.map((s) => s.noiseCores)),
       throughputNoiseCores: mean([...direct, ...proxied].map((s) => s.noiseCores)),
-      errors: errorsOf(mode) + errorsOf("direct")
+      errors: errorsOf(mode) + errorsOf("direct"),
+      connections: target.connections,
+      directListenOverflows: direct.reduce((n, s) => n + s.listenOverflows, 0),
+      listenOverflows: proxied.reduce((n, s) => n + s.listenOverflows, 0),
+      latencyListenOverflows: latency.reduce((n, s) => n + s.listenOverflows, 0)
     }
   })
 }
@@ -195,6 +214,7 @@ const summarize = (
  */
 export const runLbBench = async (options: LbBenchOptions = {}): Promise<ReadonlyArray<LbBenchResult>> => {
   const connections = options.connections ?? Number(process.env.LB_CONNECTIONS ?? 32)
+  const containerConnections = options.containerConnections ?? Number(process.env.LB_CONTAINER_CONNECTIONS ?? 8)
   const durationMs = options.durationMs ?? Number(process.env.LB_DURATION_MS ?? 2_000)
   const rate = options.rate ?? Number(process.env.LB_RATE ?? 500)
   const containerRate = options.containerRate ?? Number(process.env.LB_CONTAINER_RATE ?? 100)
@@ -272,22 +292,27 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
         urls: s.urls,
         backendCpuMs: backends[i]!.cpuMs,
         dockerProxyCpuMs: s.name === "busybox" ? () => procCpuMs(busybox?.dockerProxyPid) : () => 0,
-        clientCpus
+        clientCpus,
+        connections: s.name === "node" ? connections : containerConnections,
+        backendNetnsPid: s.name === "node" ? undefined : busybox?.pid
       }))
       const throughput = new Map<string, Array<Sample>>()
       const latency = new Map<LbBenchBackend, Array<LatencySample>>()
       const add = <A>(map: Map<string, Array<A>>, key: string, s: A) => map.set(key, [...(map.get(key) ?? []), s])
       for (const target of targets)
         for (const path of paths)
-          await runClient({ kind: "throughput", urls: [target.urls[path]], connections, durationMs: 500 }, clientCpus)
+          await runClient(
+            { kind: "throughput", urls: [target.urls[path]], connections: target.connections, durationMs: 500 },
+            clientCpus
+          )
       for (let round = 0; round < rounds; round++) {
         log(`round ${round + 1} (load average ${load()})`)
         for (const target of targets)
           for (const path of paths) {
-            const s = await measure(target, path, { kind: "throughput", connections, durationMs })
+            const s = await measure(target, path, { kind: "throughput", durationMs })
             add(throughput, `${target.name} ${path}`, s)
             log(
-              `  ${target.name} ${path}: ${fmt(s.result.rps, 0)} req/s (${s.result.errors} errors), CPU µs/req client ${fmt(s.cpu.client, 0)} lb ${fmt(s.cpu.lb, 0)} docker-proxy ${fmt(s.cpu.dockerProxy, 0)} backend ${fmt(s.cpu.backend, 0)}, other processes ${fmt(s.noiseCores)} cores`
+              `  ${target.name} ${path}: ${fmt(s.result.rps, 0)} req/s (${s.result.errors} errors, ${s.listenOverflows} accept-queue overflows), CPU µs/req client ${fmt(s.cpu.client, 0)} lb ${fmt(s.cpu.lb, 0)} docker-proxy ${fmt(s.cpu.dockerProxy, 0)} backend ${fmt(s.cpu.backend, 0)}, other processes ${fmt(s.noiseCores)} cores`
             )
           }
         for (const target of targets) {
@@ -301,7 +326,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
               })
               .join(
                 ", "
-              )} (${paths.reduce((n, path) => n + s.byPath[path].errors, 0)} errors), other processes ${fmt(s.noiseCores)} cores`
+              )} (${paths.reduce((n, path) => n + s.byPath[path].errors, 0)} errors, ${s.listenOverflows} accept-queue overflows), other processes ${fmt(s.noiseCores)} cores`
           )
         }
       }
@@ -317,9 +342,11 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
 
   log("")
   log(
-    `| placement | backend | path | req/s (${connections} clients) | × direct (range) | p50 ms | p99 ms | p99 added ms (by round) | CPU µs/req: client | lb | docker-proxy | backend | total | cpu ratio | target (> 0.7, < 1 ms) |`
+    "| placement | backend | path | clients | req/s | × direct (range) | accept-queue overflows | p50 ms | p99 ms | p99 added ms (by round) | CPU µs/req: client | lb | docker-proxy | backend | total | cpu ratio | target (> 0.7, < 1 ms) |"
   )
-  log("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+  log(
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  )
   const cpuCells = (c: LbBenchCpu) =>
     `${fmt(c.client, 0)} | ${fmt(c.lb, 0)} | ${fmt(c.dockerProxy, 0)} | ${fmt(c.backend, 0)} | ${fmt(c.total, 0)}`
   for (const placement of ["shared", "pinned"] as const)
@@ -328,12 +355,12 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
       if (rows.length === 0) continue
       const d = rows[0]!
       log(
-        `| ${placement} | ${name} | direct | ${fmt(d.directRps, 0)} | 1 | ${fmt(d.directP50Ms, 3)} | ${fmt(d.directP99Ms, 3)} | 0 | ${cpuCells(d.directCpu)} | 1 | |`
+        `| ${placement} | ${name} | direct | ${d.connections} | ${fmt(d.directRps, 0)} | 1 | ${d.directListenOverflows} | ${fmt(d.directP50Ms, 3)} | ${fmt(d.directP99Ms, 3)} | 0 | ${cpuCells(d.directCpu)} | 1 | |`
       )
       for (const r of rows) {
         const ok = r.ratio > 0.7 && r.p99AddedMs < 1 ? "ok" : r.ratio > 0.7 ? "p99 MISSED" : "MISSED"
         log(
-          `| ${placement} | ${name} | lb ${r.mode} | ${fmt(r.rps, 0)} | ${fmt(r.ratio)} (${fmt(r.ratioMin)}-${fmt(r.ratioMax)}) | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.p99AddedMs, 3)} (${r.p99AddedByRound.map((v) => fmt(v, 2)).join(" ")}) | ${cpuCells(r.cpu)} | ${fmt(r.cpuRatio)} | ${ok} |`
+          `| ${placement} | ${name} | lb ${r.mode} | ${r.connections} | ${fmt(r.rps, 0)} | ${fmt(r.ratio)} (${fmt(r.ratioMin)}-${fmt(r.ratioMax)}) | ${r.listenOverflows} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.p99AddedMs, 3)} (${r.p99AddedByRound.map((v) => fmt(v, 2)).join(" ")}) | ${cpuCells(r.cpu)} | ${fmt(r.cpuRatio)} | ${ok} |`
         )
       }
     }
@@ -356,7 +383,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
   log(`load average at end: ${load()}`)
   for (const r of results)
     log(
-      `bench apps lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} lb_gc_pauses=${r.lbGcPauses} lb_gc_max_ms=${fmt(r.lbGcMaxMs, 3)} lb_gc_total_ms=${fmt(r.lbGcTotalMs, 1)} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
+      `bench apps lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} connections=${r.connections} listen_overflows=${r.listenOverflows} direct_listen_overflows=${r.directListenOverflows} latency_listen_overflows=${r.latencyListenOverflows} lb_gc_pauses=${r.lbGcPauses} lb_gc_max_ms=${fmt(r.lbGcMaxMs, 3)} lb_gc_total_ms=${fmt(r.lbGcTotalMs, 1)} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
     )
   return results
 }

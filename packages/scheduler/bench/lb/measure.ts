@@ -5,7 +5,7 @@
  */
 import { PerformanceObserver } from "node:perf_hooks"
 import { type ClientResult, runClient } from "./clients.js"
-import { machineBusyMs, ownCpuMs } from "./processes.js"
+import { listenOverflows, machineBusyMs, ownCpuMs } from "./processes.js"
 
 /** CPU time per request (µs) of each party of one path. */
 export interface LbBenchCpu {
@@ -42,7 +42,15 @@ export interface Target {
   readonly dockerProxyCpuMs: () => number
   /** The CPUs the clients run on (`taskset -c`), or all. */
   readonly clientCpus?: string | undefined
+  /** Concurrent clients of the throughput runs. */
+  readonly connections: number
+  /** A process in the backend's network namespace (the container), when it is not this machine's. */
+  readonly backendNetnsPid?: number | undefined
 }
+
+/** Accept-queue overflows so far on this machine's namespace and the backend's. */
+const overflows = (target: Target): number =>
+  listenOverflows(process.pid) + (target.backendNetnsPid === undefined ? 0 : listenOverflows(target.backendNetnsPid))
 
 /** One throughput run on one path. */
 export interface Sample {
@@ -50,6 +58,8 @@ export interface Sample {
   readonly cpu: Omit<LbBenchCpu, "total">
   /** CPU (ms) the machine spent on other processes per second of the run. */
   readonly noiseCores: number
+  /** Accept-queue overflows (dropped handshakes) during the run, on this machine and in the container. */
+  readonly listenOverflows: number
 }
 
 /** CPU (ms) of every party, and of the whole machine, around `run`; `clientMs` is what the client reports. */
@@ -63,8 +73,10 @@ const aroundCpu = async <A>(
   readonly backendMs: number
   readonly proxyMs: number
   readonly noiseCores: number
+  readonly listenOverflows: number
 }> => {
   const t0 = Date.now()
+  const overflows0 = overflows(target)
   const busy0 = machineBusyMs()
   const lb0 = ownCpuMs()
   const backend0 = target.backendCpuMs()
@@ -75,7 +87,7 @@ const aroundCpu = async <A>(
   const proxyMs = target.dockerProxyCpuMs() - proxy0
   const ours = clientMs(value) + lbMs + backendMs + proxyMs
   const noiseCores = Math.max(0, machineBusyMs() - busy0 - ours) / Math.max(1, Date.now() - t0)
-  return { value, lbMs, backendMs, proxyMs, noiseCores }
+  return { value, lbMs, backendMs, proxyMs, noiseCores, listenOverflows: overflows(target) - overflows0 }
 }
 
 /** Runs one throughput client on one path and reads every party's CPU around it. */
@@ -85,10 +97,11 @@ export const measure = async (target: Target, path: Path, config: Record<string,
     lbMs,
     backendMs,
     proxyMs,
-    noiseCores
+    noiseCores,
+    listenOverflows
   } = await aroundCpu(
     target,
-    () => runClient({ ...config, urls: [target.urls[path]] }, target.clientCpus),
+    () => runClient({ ...config, connections: target.connections, urls: [target.urls[path]] }, target.clientCpus),
     (r) => r.cpuMs
   )
   const n = Math.max(1, result.count)
@@ -100,7 +113,8 @@ export const measure = async (target: Target, path: Path, config: Record<string,
       dockerProxy: (proxyMs * 1000) / n,
       backend: (backendMs * 1000) / n
     },
-    noiseCores
+    noiseCores,
+    listenOverflows
   }
 }
 
@@ -115,6 +129,8 @@ export interface PathLatencies {
 export interface LatencySample {
   readonly byPath: Record<Path, PathLatencies>
   readonly noiseCores: number
+  /** Accept-queue overflows (dropped handshakes) during the run, on this machine and in the container. */
+  readonly listenOverflows: number
   /** The load balancer's (this process's) garbage collection pauses during the run, ms. */
   readonly lbGcPausesMs: ReadonlyArray<number>
 }
@@ -136,7 +152,7 @@ export const measureLatency = async (target: Target, durationMs: number): Promis
     for (const entry of list.getEntries()) pauses.push(entry.duration)
   })
   gc.observe({ entryTypes: ["gc"] })
-  const { value, noiseCores } = await aroundCpu(
+  const { value, noiseCores, listenOverflows } = await aroundCpu(
     target,
     () =>
       runClient<{ paths: ReadonlyArray<PathLatencies>; cpuMs: number }>(
@@ -153,6 +169,7 @@ export const measureLatency = async (target: Target, durationMs: number): Promis
   return {
     byPath: { direct: value.paths[0]!, tcp: value.paths[1]!, http: value.paths[2]! },
     noiseCores,
+    listenOverflows,
     lbGcPausesMs: pauses
   }
 }

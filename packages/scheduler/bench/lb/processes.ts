@@ -69,3 +69,21 @@ export const pin = (pid: number | undefined, cpus: string): boolean => {
     return false
   }
 }
+
+/**
+ * How many times a listening socket's accept queue overflowed in the network namespace of `pid` (each is a SYN or
+ * handshake dropped, which the client retransmits after its 1 s initial timeout), from `TcpExt: ListenOverflows`
+ * of `/proc/<pid>/net/netstat`; 0 when it cannot be read.
+ */
+export const listenOverflows = (pid: number): number => {
+  try {
+    const [names, values] = readFileSync(`/proc/${pid}/net/netstat`, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("TcpExt:"))
+      .map((line) => line.split(" "))
+    const at = names?.indexOf("ListenOverflows") ?? -1
+    return at < 0 ? 0 : Number(values?.[at] ?? 0)
+  } catch {
+    return 0
+  }
+}
