@@ -29,7 +29,9 @@
  * - latency: a fixed `LB_RATE` (500 requests/s; `LB_CONTAINER_RATE`, 100, for the container) per path over 8
  *   keep-alive sockets each, the three paths interleaved request by request in one client for twice
  *   `LB_DURATION_MS` (so that direct and lb see the same moments of a noisy machine); p50 and p99 over the
- *   requests of all rounds pooled (5 rounds at 100/s: 2,000 requests per path), and the added p99 of each round.
+ *   requests of all rounds pooled (5 rounds at 100/s: 2,000 requests per path), and the added p99 of each round;
+ *   a full garbage collection of this process (the load balancer's) before each latency run, so that the run does
+ *   not pay for the throughput runs' garbage, and the GC pauses during the run reported.
  *
  * Prints a table and one line per placement, backend and mode:
  * `bench apps lb_placement=shared lb_backend=node lb_mode=tcp rps=... direct_rps=... ratio=... p99_added_ms=...`.
@@ -326,7 +328,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
               })
               .join(
                 ", "
-              )} (${paths.reduce((n, path) => n + s.byPath[path].errors, 0)} errors, ${s.listenOverflows} accept-queue overflows), other processes ${fmt(s.noiseCores)} cores`
+              )} (${paths.reduce((n, path) => n + s.byPath[path].errors, 0)} errors, ${s.listenOverflows} accept-queue overflows), other processes ${fmt(s.noiseCores)} cores, load balancer GC pauses ${s.lbGcPausesMs.length} (longest ${fmt(Math.max(0, ...s.lbGcPausesMs), 2)} ms)`
           )
         }
       }

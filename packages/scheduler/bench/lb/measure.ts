@@ -4,6 +4,8 @@
  * CPU other processes used meanwhile.
  */
 import { PerformanceObserver } from "node:perf_hooks"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { type ClientResult, runClient } from "./clients.js"
 import { listenOverflows, machineBusyMs, ownCpuMs } from "./processes.js"
 
@@ -145,8 +147,17 @@ export const percentiles = (latUs: ReadonlyArray<number>): { readonly p50: numbe
   return { p50: quantile(sorted, 0.5) / 1000, p99: quantile(sorted, 0.99) / 1000 }
 }
 
+/** A full garbage collection of this process (`--expose-gc` turned on at run time where it was not given). */
+const collectGarbage = (): void => {
+  if (typeof globalThis.gc !== "function") setFlagsFromString("--expose-gc")
+  const gc = typeof globalThis.gc === "function" ? globalThis.gc : (runInNewContext("gc") as () => void)
+  gc()
+}
+
 /** One latency run of every path of a backend, interleaved request by request. */
 export const measureLatency = async (target: Target, durationMs: number): Promise<LatencySample> => {
+  // the garbage of the throughput runs before is collected now, not during this run
+  collectGarbage()
   const pauses: Array<number> = []
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) pauses.push(entry.duration)
