@@ -355,6 +355,14 @@ export const AppDefinition = Schema.Struct({
   autoscale: Schema.optionalKey(Autoscale),
   /** The role the app's tasks take offers in (extension; default: the scheduler's role). */
   role: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  /**
+   * Whose resources the app's tasks may use (Marathon): `"*"` unreserved ones, the app's role (its `role`, or
+   * the scheduler's) those reserved for it. Default `["*"]`.
+   */
+  acceptedResourceRoles: withDefault(
+    Schema.Array(Schema.String.check(Schema.isMinLength(1))).check(Schema.isMinLength(1)),
+    ["*"]
+  ),
   version: Schema.optionalKey(Schema.String)
 })
 

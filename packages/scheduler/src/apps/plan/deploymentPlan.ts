@@ -48,7 +48,8 @@ const taskSpec = (app: AppDefinition) => ({
   labels: app.labels,
   constraints: app.constraints,
   healthChecks: app.healthChecks,
-  role: app.role
+  role: app.role,
+  acceptedResourceRoles: app.acceptedResourceRoles
 })
 
 const settings = (app: AppDefinition) => ({ ...app, instances: 0, version: undefined })

@@ -24,6 +24,8 @@ import { ownProblems } from "./internal/appRules.js"
 export interface ValidationContext {
   readonly servicePorts?: { readonly min: number; readonly max: number }
   readonly knownIds?: ReadonlyArray<string>
+  /** The scheduler's role: when given, `acceptedResourceRoles` may name only `*` and the app's role. */
+  readonly role?: string
 }
 
 /**
@@ -35,7 +37,9 @@ export interface ValidationContext {
  * the app does not declare, two secret files on one path; autoscale `min > max` or `instances` outside
  * `[min, max]`; a dependency on the app itself (or on a group holding it); constraint values that do not fit
  * their operator (UNIQUE takes none, CLUSTER an optional value, GROUP_BY an optional positive integer, LIKE /
- * UNLIKE a valid regular expression, MAX_PER a positive integer).
+ * UNLIKE a valid regular expression, MAX_PER a positive integer); an accepted resource role twice, or (with
+ * the scheduler's `role` in the context) one that is neither `*` nor the app's role (its `role`, else the
+ * scheduler's), as Marathon refuses it.
  *
  * **Gotchas**: `minimumHealthCapacity` 1 with `maximumOverCapacity` 0 is valid (as in Marathon): deployments
  * then start one extra task at a time (see `capacityBounds`).

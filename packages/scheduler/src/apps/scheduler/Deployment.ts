@@ -1,7 +1,7 @@
 /**
  * Deployments as the runtime plans them: the steps H4's `deploymentPlan` orders (dependencies first, stops
- * before starts), the deadline, the apps before and after (for rollback), and the rollback of a failed or
- * cancelled deployment (back to the original definitions at a new version, keeping the original task spec
+ * before starts), the deadline, the apps and group records before and after (for rollback), and the rollback
+ * of a failed or cancelled deployment (back to the original definitions at a new version, keeping the original task spec
  * version so the original tasks count as current again).
  *
  * @since 0.1.0
@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import type { DeploymentAction } from "../events/AppEvent.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import { deploymentPlan, InvalidApp } from "../plan/index.js"
-import type { StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import type { DeploymentView } from "./Views.js"
 
 /**
@@ -75,6 +75,25 @@ export const rollbackTarget = (failed: StoredDeployment, version: string): Reado
       ]
     })
   )
+
+/**
+ * The group records a rollback restores: each record the failed deployment put or removed back as it was
+ * (`put`), the ones it created removed (`remove`); `undefined` when it stored no record of them (no group
+ * change, or a deployment stored by an older version).
+ *
+ * @since 0.1.0
+ * @category planning
+ */
+export const rollbackGroups = (
+  failed: StoredDeployment
+): { readonly put: ReadonlyArray<StoredGroup>; readonly remove: ReadonlyArray<string> } | undefined => {
+  if (failed.originalGroups === undefined) return undefined
+  const entries = Object.entries(failed.originalGroups)
+  return {
+    put: entries.flatMap(([, g]) => (g === null ? [] : [g])),
+    remove: entries.flatMap(([id, g]) => (g === null ? [id] : []))
+  }
+}
 
 /**
  * Whether a failed deployment should roll back: it is not a rollback itself and one of its apps asks for it.

@@ -1,7 +1,8 @@
 /**
  * Running deployments: starting one (planned in dependency order, stored with its apps and group records in
  * one commit, superseding conflicting ones when forced), advancing it step by step on every tick (rolling
- * updates by `nextStep`, stops, removals), and failing it (deadline, cancel) with an optional rollback.
+ * updates by `nextStep`, stops, removals), and failing it (deadline, cancel) with an optional rollback (the
+ * apps and the group records back as they were, in one commit).
  *
  * @since 0.1.0
  */
@@ -10,9 +11,9 @@ import type { AppEventPayload } from "../events/AppEvent.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import { nextStep, type PlanTask } from "../plan/index.js"
 import type { Redactor } from "../secrets/index.js"
-import type { StoreChange, StoredApp, StoredDeployment } from "../store/StoredState.js"
+import type { StoreChange, StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import { type AppsError, DeploymentConflict, type StoreError } from "./AppsError.js"
-import { deadlineOf, planSteps, rollbackTarget } from "./Deployment.js"
+import { deadlineOf, planSteps, rollbackGroups, rollbackTarget } from "./Deployment.js"
 import type { DeployRequest } from "./Operations.js"
 import { type AppRecord, newAppRecord } from "./State.js"
 import * as State from "./State.js"
@@ -178,6 +179,10 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
         original[id] = apps.get(id)?.stored ?? null
         target[id] = next
       }
+      const groups = options.groups
+      const originalGroups: Record<string, StoredGroup | null> = {}
+      for (const id of [...(groups?.remove ?? []), ...(groups?.put ?? []).map((g) => g.id)])
+        originalGroups[id] = state.groups.get(id) ?? null
       const deployment: StoredDeployment = {
         id: crypto.randomUUID(),
         version,
@@ -190,16 +195,17 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
         steps: steps.map((s) => [...s]),
         currentStep: 0,
         original,
-        target
+        target,
+        ...(groups === undefined ? {} : { originalGroups })
       }
       yield* commit({
         putApps: [...changes.values()].flatMap((s) => (s === null ? [] : [s])),
         putDeployments: [deployment],
         removeDeployments: conflicts.map((d) => d.id),
-        ...(options.groups === undefined ? {} : { putGroups: options.groups.put, removeGroups: options.groups.remove })
+        ...(groups === undefined ? {} : { putGroups: groups.put, removeGroups: groups.remove })
       })
-      for (const id of options.groups?.remove ?? []) state.groups.delete(id)
-      for (const g of options.groups?.put ?? []) state.groups.set(g.id, g)
+      for (const id of groups?.remove ?? []) state.groups.delete(id)
+      for (const g of groups?.put ?? []) state.groups.set(g.id, g)
       for (const d of conflicts) {
         deployments.delete(d.id)
         yield* publish({
@@ -237,9 +243,10 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
       deployments.delete(d.id)
       if (rollback) {
         const version = newVersion()
+        const groups = rollbackGroups(d)
         const ref = yield* deploy(
           rollbackTarget(d, version),
-          { force: true, rollback: true, operation: "rollback" },
+          { force: true, rollback: true, operation: "rollback", ...(groups === undefined ? {} : { groups }) },
           version
         ).pipe(
           Effect.catchCause((cause) =>

@@ -108,7 +108,12 @@ export const makeLauncher = (core: LauncherCore) => {
       const agent = yield* core.agentOf(offer.agentId)
       const specs = []
       const records: Array<TaskRecord> = []
-      for (const launch of match.launches) {
+      // tasks on reserved parts first: the master serves a task's unreserved amounts from the role's
+      // reservation first, so they must not take what a later reserved task of this offer names
+      const ordered = [...match.launches].sort(
+        (x, y) => (x.reservation === undefined ? 1 : 0) - (y.reservation === undefined ? 1 : 0)
+      )
+      for (const launch of ordered) {
         const a = apps.get(launch.appId)!
         const app = a.stored.app
         const secrets = yield* secretsOf(app).pipe(Effect.result)
@@ -137,7 +142,13 @@ export const makeLauncher = (core: LauncherCore) => {
         }
         const taskId = newTaskId(app.id)
         specs.push(
-          taskSpec(app, { taskId, version: app.version ?? "", hostPorts: launch.hostPorts, secrets: secrets.success })
+          taskSpec(app, {
+            taskId,
+            version: app.version ?? "",
+            hostPorts: launch.hostPorts,
+            secrets: secrets.success,
+            ...(launch.reservation === undefined ? {} : { reservation: launch.reservation })
+          })
         )
         records.push({
           taskId,

@@ -4,9 +4,15 @@
  * otherwise), and a placement its constraints allow next to the app's other tasks. As many tasks as fit
  * are taken from one offer, apps in the order given.
  *
+ * Whose resources: the offer's unreserved part and each of its (non-revocable) reserved parts are separate
+ * pools; a task takes all its resources from one pool its app's `acceptedResourceRoles` accepts (`*`: the
+ * unreserved part; a role: the parts reserved for it or for a parent role), reserved parts first, and is never
+ * split across pools.
+ *
  * @since 0.1.0
  */
 import type { Offer } from "../../cluster/Protocol.js"
+import type { Amounts } from "../../cluster/Resources.js"
 import type { Constraint, AppDefinition } from "../model/AppDefinition.js"
 
 /**
@@ -46,7 +52,19 @@ export interface Demand {
 }
 
 /**
- * One task to launch from the offer: for which app, on which host ports (by port mapping).
+ * Where a task's resources come from: the reservation (role and type) of the offer's part it uses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reservation {
+  readonly role: string
+  readonly type: "static" | "dynamic"
+}
+
+/**
+ * One task to launch from the offer: for which app, on which host ports (by port mapping), and from which
+ * reserved part of the offer (`reservation`), if not from its unreserved resources.
  *
  * @since 0.1.0
  * @category models
@@ -54,6 +72,7 @@ export interface Demand {
 export interface Launch {
   readonly appId: string
   readonly hostPorts: ReadonlyArray<number>
+  readonly reservation?: Reservation
 }
 
 /**
@@ -69,6 +88,58 @@ export interface Match {
 
 const epsilon = 1e-9
 
+/** One ownership of the offer's resources (unreserved, or one reserved part), with what is left of it. */
+interface Pool {
+  readonly reservation: Reservation | undefined
+  cpus: number
+  mem: number
+  disk: number
+  readonly ports: ReadonlyArray<number>
+}
+
+const poolOf = (amounts: Amounts, reservation: Reservation | undefined): Pool => ({
+  reservation,
+  cpus: amounts.cpus ?? 0,
+  mem: amounts.mem ?? 0,
+  disk: amounts.disk ?? 0,
+  ports: (amounts.ports ?? []).flatMap((r) => Array.from({ length: r.end - r.begin + 1 }, (_, i) => r.begin + i))
+})
+
+const label = (pool: Pool): string =>
+  pool.reservation === undefined ? "unreserved" : `reserved for ${pool.reservation.role}`
+
+/** Whether the app may use the pool: `*` for unreserved ones, its role (or a sub-role of the owner) for reserved. */
+const accepts = (app: AppDefinition, pool: Pool): boolean => {
+  const owner = pool.reservation?.role
+  return app.acceptedResourceRoles.some((role) =>
+    owner === undefined ? role === "*" : role !== "*" && (role === owner || role.startsWith(`${owner}/`))
+  )
+}
+
+/** The host ports of one task from the pool, or why it does not fit. */
+const fit = (app: AppDefinition, pool: Pool, used: ReadonlySet<number>): ReadonlyArray<number> | string => {
+  if (pool.cpus + epsilon < app.cpus) return `not enough cpus (${app.cpus} needed, ${round(pool.cpus)} offered)`
+  if (pool.mem + epsilon < app.mem) return `not enough mem (${app.mem} needed, ${round(pool.mem)} offered)`
+  if (pool.disk + epsilon < app.disk) return `not enough disk (${app.disk} needed, ${round(pool.disk)} offered)`
+  return pickPorts(app, pool.ports, used)
+}
+
+/** Why no task of the app fits in any pool it accepts. */
+const whyUnfit = (app: AppDefinition, pools: ReadonlyArray<Pool>, used: ReadonlySet<number>): string => {
+  const accepted = app.acceptedResourceRoles.map((r) => JSON.stringify(r)).join(", ")
+  const others = pools.filter((p) => !accepts(app, p) && typeof fit(app, p, used) !== "string")
+  if (others.length > 0)
+    return `only resources of roles it does not accept fit (${others.map(label).join(", ")}; acceptedResourceRoles [${accepted}])`
+  const own = pools.filter((p) => accepts(app, p))
+  if (own.length === 0) return `no resources of its accepted roles offered (acceptedResourceRoles [${accepted}])`
+  return own
+    .map((p) => {
+      const why = fit(app, p, used) as string
+      return p.reservation === undefined ? why : `${why} (${label(p)})`
+    })
+    .join("; ")
+}
+
 /**
  * Matches one offer.
  *
@@ -76,11 +147,10 @@ const epsilon = 1e-9
  * @category matching
  */
 export const matchOffer = (offer: Offer, demands: ReadonlyArray<Demand>, placement: Placement): Match => {
-  let cpus = offer.resources.cpus ?? 0
-  let mem = offer.resources.mem ?? 0
-  let disk = offer.resources.disk ?? 0
-  const freePorts: Array<number> = []
-  for (const range of offer.resources.ports ?? []) for (let p = range.begin; p <= range.end; p++) freePorts.push(p)
+  const reserved = (offer.resources.reserved ?? [])
+    .filter((part) => part.revocable !== true)
+    .map((part) => poolOf(part.resources, { role: part.role, type: part.type ?? "static" }))
+  const pools = [...reserved, poolOf(offer.resources, undefined)]
   const used = new Set<number>()
   const slot: Slot = { agentId: offer.agentId, hostname: offer.hostname, attributes: { ...offer.attributes } }
   const launches: Array<Launch> = []
@@ -92,13 +162,17 @@ export const matchOffer = (offer: Offer, demands: ReadonlyArray<Demand>, placeme
     let launched = 0
     let reason: string | undefined
     while (launched < demand.count) {
-      if (cpus + epsilon < app.cpus) reason = `not enough cpus (${app.cpus} needed, ${round(cpus)} offered)`
-      else if (mem + epsilon < app.mem) reason = `not enough mem (${app.mem} needed, ${round(mem)} offered)`
-      else if (disk + epsilon < app.disk) reason = `not enough disk (${app.disk} needed, ${round(disk)} offered)`
-      if (reason !== undefined) break
-      const ports = pickPorts(app, freePorts, used)
-      if (typeof ports === "string") {
-        reason = ports
+      let chosen: { readonly pool: Pool; readonly ports: ReadonlyArray<number> } | undefined
+      for (const pool of pools) {
+        if (!accepts(app, pool)) continue
+        const ports = fit(app, pool, used)
+        if (typeof ports !== "string") {
+          chosen = { pool, ports }
+          break
+        }
+      }
+      if (chosen === undefined) {
+        reason = whyUnfit(app, pools, used)
         break
       }
       const verdict = placement(app.constraints, slot, placed)
@@ -106,12 +180,17 @@ export const matchOffer = (offer: Offer, demands: ReadonlyArray<Demand>, placeme
         reason = `constraint: ${verdict.reason}`
         break
       }
+      const { pool, ports } = chosen
       for (const p of ports) used.add(p)
-      cpus -= app.cpus
-      mem -= app.mem
-      disk -= app.disk
+      pool.cpus -= app.cpus
+      pool.mem -= app.mem
+      pool.disk -= app.disk
       placed.push(slot)
-      launches.push({ appId: app.id, hostPorts: ports })
+      launches.push({
+        appId: app.id,
+        hostPorts: ports,
+        ...(pool.reservation === undefined ? {} : { reservation: pool.reservation })
+      })
       launched++
     }
     if (reason !== undefined) unfit.push({ appId: app.id, reason })

@@ -157,12 +157,13 @@ export const makeOperations = (core: Core) => {
     })
 
   const servicePorts = { min: settings.servicePortRange.begin, max: settings.servicePortRange.end }
+  const role = settings.role
 
   /** Validates an app for `version`; `inherit`: it comes on its own, so it inherits its groups' dependencies. */
   const prepare = (app: AppDefinition, version: string, inherit: boolean) =>
     Effect.gen(function* () {
       const id = resolvePath(app.id)
-      const valid = yield* validateApp({ ...app, id }, { servicePorts })
+      const valid = yield* validateApp({ ...app, id }, { servicePorts, role })
       const checked = inherit
         ? yield* inheritDependencies(valid, [...groups.values()], [...apps.keys(), ...groups.keys(), id])
         : valid
@@ -202,7 +203,7 @@ export const makeOperations = (core: Core) => {
         const outside = [...apps.keys(), ...groups.keys()].filter((id) => !isUnder(id, groupId))
         const flat = yield* validateGroup(
           { ...group, id: groupId },
-          { servicePorts, knownIds: outside },
+          { servicePorts, knownIds: outside, role },
           "/",
           enclosing
         )

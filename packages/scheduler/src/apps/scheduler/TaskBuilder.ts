@@ -1,13 +1,15 @@
 /**
  * Turning an app into the `TaskSpec` the agent runs: image, `sh -c cmd` (or `args` as the container's
  * command), environment with secrets resolved, secret files, labels naming the app and version, resources
- * and the container ports published on the chosen host ports.
+ * (unreserved, or all in one reserved part naming the role they are reserved for) and the container ports
+ * published on the chosen host ports.
  *
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
 import type { TaskSpec } from "../../cluster/Task.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
+import type { Reservation } from "./OfferMatcher.js"
 
 /**
  * Labels the scheduler puts on every task (Docker labels of the container).
@@ -45,7 +47,8 @@ export interface LaunchSecrets {
 }
 
 /**
- * The task spec of one task of `app`.
+ * The task spec of one task of `app`; with a `reservation` its resources are that reserved part's (so the
+ * master takes them from the role's reservation), else unreserved amounts.
  *
  * @since 0.1.0
  * @category constructors
@@ -57,6 +60,7 @@ export const taskSpec = (
     readonly version: string
     readonly hostPorts: ReadonlyArray<number>
     readonly secrets: LaunchSecrets
+    readonly reservation?: Reservation
   }
 ): TaskSpec => {
   const mappings = app.container.portMappings
@@ -70,6 +74,12 @@ export const taskSpec = (
     env[`PORT${i}`] = String(mappings[i]?.containerPort ?? port)
     env[`PORT_HOST${i}`] = String(port)
   })
+  const amounts = {
+    cpus: app.cpus,
+    mem: app.mem,
+    ...(app.disk > 0 ? { disk: app.disk } : {}),
+    ...(input.hostPorts.length > 0 ? { ports: input.hostPorts.map((p) => ({ begin: p, end: p })) } : {})
+  }
   return {
     taskId: input.taskId,
     name: app.id,
@@ -81,12 +91,7 @@ export const taskSpec = (
         : {}),
     env,
     labels: { ...app.labels, [TaskLabel.appId]: app.id, [TaskLabel.appVersion]: input.version },
-    resources: {
-      cpus: app.cpus,
-      mem: app.mem,
-      ...(app.disk > 0 ? { disk: app.disk } : {}),
-      ...(input.hostPorts.length > 0 ? { ports: input.hostPorts.map((p) => ({ begin: p, end: p })) } : {})
-    },
+    resources: input.reservation === undefined ? amounts : { reserved: [{ ...input.reservation, resources: amounts }] },
     ...(mappings.length > 0 ? { containerPorts: mappings.map((m) => m.containerPort) } : {}),
     ...(input.secrets.files.length > 0 ? { files: input.secrets.files.map((f) => ({ ...f, mode: 0o400 })) } : {})
   }

@@ -54,7 +54,9 @@ const Action = Schema.Struct({
 
 /**
  * A deployment and its progress: ordered steps of actions (`currentStep` is the 0-based step running), the
- * apps before (`original`, `null` for an app it creates) and after (`target`, `null` for one it removes).
+ * apps before (`original`, `null` for an app it creates) and after (`target`, `null` for one it removes), and
+ * the group records it puts or removes as they were before (`originalGroups`, `null` for a record it
+ * creates; absent in deployments stored by older versions, whose rollback then restores apps only).
  *
  * @since 0.1.0
  * @category models
@@ -68,7 +70,8 @@ export const StoredDeployment = Schema.Struct({
   steps: Schema.Array(Schema.Array(Action)),
   currentStep: Schema.Int,
   original: Schema.Record(Schema.String, Schema.NullOr(StoredApp)),
-  target: Schema.Record(Schema.String, Schema.NullOr(StoredApp))
+  target: Schema.Record(Schema.String, Schema.NullOr(StoredApp)),
+  originalGroups: Schema.optionalKey(Schema.Record(Schema.String, Schema.NullOr(StoredGroup)))
 })
 
 /**

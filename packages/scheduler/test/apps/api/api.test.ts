@@ -3,15 +3,11 @@
  * what a Marathon client does (curl-style JSON calls), including every error answer.
  */
 import { request } from "node:http"
-import { Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dockerFixture, requireDocker, requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
-import * as AppsApi from "../../../src/apps/api/AppsApi.js"
-import { AppScheduler } from "../../../src/apps/scheduler/AppScheduler.js"
 import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningAppScheduler.js"
-import { Master } from "../../../src/cluster/index.js"
 import { eventually, http } from "../../cluster/helpers.js"
-import { httpdCmd, startCluster, type TestCluster } from "../scheduler/cluster.js"
+import { httpdCmd, mountApi, startCluster, type TestCluster } from "../scheduler/cluster.js"
 
 /** Reads server-sent events until `enough` events arrived (or 20 s passed). */
 const readEvents = (
@@ -64,7 +60,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
     let cluster: TestCluster
     let apps: RunningAppScheduler
     let v2: string
-    const mounted = Effect.runSync(Scope.make())
+    let closeApi: (() => Promise<void>) | undefined
 
     beforeAll(async () => {
       cluster = await startCluster({
@@ -73,17 +69,13 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
         zookeeper: requireZooKeeper().standalone.connectString
       })
       apps = await cluster.scheduler({ secretEnv: { API_TEST_SECRET: "api-Secret-Value-42" } })
-      await Effect.runPromise(
-        Layer.buildWithScope(AppsApi.layer, mounted).pipe(
-          Effect.provideService(Master, cluster.master.service),
-          Effect.provideService(AppScheduler, apps.service)
-        )
-      )
-      v2 = `${cluster.master.url}/v2`
+      const api = await mountApi(cluster.master, apps)
+      v2 = api.v2
+      closeApi = api.close
     })
 
     afterAll(async () => {
-      await Effect.runPromise(Scope.close(mounted, Exit.void))
+      await closeApi?.()
       await apps?.stop()
       await cluster?.stop()
     })

@@ -55,6 +55,7 @@ describe("AppDefinition", () => {
     })
     expect(app.healthChecks[1]?.protocol).toBe("TCP")
     expect(app.env.PASSWORD).toEqual({ secret: "db" })
+    expect(app.acceptedResourceRoles).toEqual(["*"])
   })
 
   it("names the field of a bad definition", () => {
@@ -73,6 +74,12 @@ describe("AppDefinition", () => {
     )
     expect(failure({ id: "/a", container: { docker: { image: "x" } }, healthChecks: [{ protocol: "UDP" }] })).toMatch(
       /healthChecks/
+    )
+    expect(failure({ id: "/a", container: { docker: { image: "x" } }, acceptedResourceRoles: [] })).toMatch(
+      /\["acceptedResourceRoles"\]/
+    )
+    expect(failure({ id: "/a", container: { docker: { image: "x" } }, acceptedResourceRoles: ["*", ""] })).toMatch(
+      /\["acceptedResourceRoles"\]\[1\]/
     )
   })
 

@@ -60,7 +60,8 @@ describe("changeKind", () => {
       { labels: { tier: "web" } },
       { constraints: [["hostname", "UNIQUE"]] },
       { healthChecks: app({ healthChecks: [{ port: 80 }] }).healthChecks },
-      { role: "prod" }
+      { role: "prod" },
+      { acceptedResourceRoles: ["prod"] }
     ]
     for (const change of changes)
       expect(changeKind(web, { ...web, ...change, instances: 7 }), JSON.stringify(change)).toBe("restart")

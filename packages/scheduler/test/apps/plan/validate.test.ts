@@ -129,6 +129,22 @@ describe("validateApp", () => {
     ])
   })
 
+  it("accepts only * and the app's role as acceptedResourceRoles (given the scheduler's role), once each", () => {
+    expect(problems({}, { role: "apps" })).toEqual([])
+    expect(problems({ acceptedResourceRoles: ["apps", "*"] }, { role: "apps" })).toEqual([])
+    expect(problems({ acceptedResourceRoles: ["*", "ops", "*"] }, { role: "apps" })).toEqual([
+      ["acceptedResourceRoles[2]", '"*" is already acceptedResourceRoles[0]'],
+      ["acceptedResourceRoles[1]", '"ops" is neither "*" (unreserved resources) nor the app\'s role "apps"']
+    ])
+    // the app's own role, when it has one, is the one it may name
+    expect(problems({ role: "ops", acceptedResourceRoles: ["ops"] }, { role: "apps" })).toEqual([])
+    expect(problems({ acceptedResourceRoles: ["apps"] }, { role: "*" })).toEqual([
+      ["acceptedResourceRoles[0]", '"apps" is neither "*" (unreserved resources) nor the app\'s role "*"']
+    ])
+    // without the scheduler's role (plain validation) any role passes
+    expect(problems({ acceptedResourceRoles: ["ops"] })).toEqual([])
+  })
+
   it("refuses a dependency on the app itself or on a group holding it", () => {
     expect(problems({ id: "/prod/web", dependencies: ["web", "/prod/web", "/prod", "db"] })).toEqual([
       ["dependencies[0]", "an app cannot depend on itself"],

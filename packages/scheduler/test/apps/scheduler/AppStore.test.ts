@@ -3,6 +3,7 @@ import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
 import { Effect, Layer } from "effect"
 import { afterAll } from "vitest"
 import { zookeeperFixture } from "../../../../../test/fixtures/index.js"
+import { rollbackGroups } from "../../../src/apps/scheduler/Deployment.js"
 import { AppStore } from "../../../src/apps/store/AppStore.js"
 import type { StoredApp, StoredDeployment, StoredGroup } from "../../../src/apps/store/StoredState.js"
 import { app } from "./cluster.js"
@@ -138,7 +139,7 @@ describe.skipIf(fixture === null)("AppStore (ZooKeeper) across restarts", () => 
     expect(loaded.apps).toEqual([stored("2026-01-01T00:00:01.000Z")])
   })
 
-  it.effect("reads a root an older scheduler wrote (no groups/ node) as no group records", () => {
+  it.effect("reads a root an older scheduler wrote (no groups/ node, deployments without group records)", () => {
     const root = `/orch-apps-old-${process.pid}-${Math.random().toString(36).slice(2)}`
     zkRoots.push(root)
     return Effect.gen(function* () {
@@ -148,11 +149,24 @@ describe.skipIf(fixture === null)("AppStore (ZooKeeper) across restarts", () => 
         `${root}/apps/${encodeURIComponent("/prod/web")}`,
         JSON.stringify(stored("2026-01-01T00:00:01.000Z"))
       )
+      yield* zk.mkdirp(`${root}/deployments`)
+      yield* zk.create(`${root}/deployments/d0`, JSON.stringify(deployment("d0", 0)))
       const store = yield* AppStore
       const loaded = yield* store.load
       expect([loaded.apps, loaded.groups]).toEqual([[stored("2026-01-01T00:00:01.000Z")], []])
-      yield* store.commit({ putGroups: [group("/prod", [])] })
-      expect((yield* store.load).groups).toEqual([group("/prod", [])])
+      // its rollback restores apps only
+      expect(loaded.deployments).toEqual([deployment("d0", 0)])
+      expect(rollbackGroups(loaded.deployments[0]!)).toBeUndefined()
+      const withGroups: StoredDeployment = {
+        ...deployment("d1", 0),
+        originalGroups: { "/prod": group("/prod", ["/db"]), "/prod/new": null }
+      }
+      yield* store.commit({ putGroups: [group("/prod", [])], putDeployments: [withGroups] })
+      const again = yield* store.load
+      expect(again.groups).toEqual([group("/prod", [])])
+      const d1 = again.deployments.find((d) => d.id === "d1")!
+      expect(d1).toEqual(withGroups)
+      expect(rollbackGroups(d1)).toEqual({ put: [group("/prod", ["/db"])], remove: ["/prod/new"] })
     }).pipe(
       Effect.provide(
         AppStore.layerZooKeeper({ root }).pipe(

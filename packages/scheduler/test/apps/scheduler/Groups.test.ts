@@ -1,7 +1,8 @@
 /**
  * Groups as stored records: their dependencies answered, kept across a scheduler restart (ZooKeeper store),
- * inherited by apps put into them later, checked for cycles and unknown ids, and removed with the group.
- * Apps here have 0 instances: no task runs, so the cluster needs no agent.
+ * inherited by apps put into them later, checked for cycles and unknown ids, removed with the group, and
+ * restored by a rollback. Apps here have 0 instances (or cannot be placed): no task runs, so the cluster needs
+ * no agent.
  */
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -160,5 +161,65 @@ describe.skipIf(zookeeperFixture() === null)("AppScheduler group records (ZooKee
     apps = await cluster.scheduler()
     expect(find(await groups(), "/gapp")).toBeUndefined()
     expect(find(await groups(), "/cyc")?.dependencies).toEqual(["/cdb"])
+  }, 30_000)
+
+  /** An app no agent can take (the cluster has none): its deployment fails at its 1 s deadline and rolls back. */
+  const stuck = (id: string) =>
+    app({
+      id,
+      cmd: "exec sleep 3600",
+      container: { docker: { image: "local/busybox:latest" } },
+      cpus: 0.1,
+      mem: 16,
+      healthChecks: [{ protocol: "COMMAND", command: { value: "false" }, gracePeriodSeconds: 1 }],
+      upgradeStrategy: { deadlineSeconds: 1 }
+    })
+
+  /** An idle app whose deployments have the same 1 s deadline (a deployment's is the longest of its apps'). */
+  const quick = (id: string) => app({ ...idle(id), upgradeStrategy: { deadlineSeconds: 1 } })
+
+  const rolledBack = (before: unknown) =>
+    eventually("the rollback restored the groups", async () => {
+      const tree = await groups()
+      const deployments = await apps.run(apps.service.deployments)
+      return deployments.length === 0 && JSON.stringify(shape(find(tree, "/rb")!)) === JSON.stringify(before)
+        ? true
+        : undefined
+    })
+
+  it("a rollback restores the group records the failed deployment put or removed", async () => {
+    await settled()
+    await apps.run(apps.service.put(idle("/rbdb")))
+    await apps.run(apps.service.put(idle("/rbcache")))
+    await apps.run(
+      apps.service.putGroup(group("/rb", ["/rbdb"], { apps: [quick("web")], groups: [group("old", ["/rbdb"])] }))
+    )
+    await settled()
+    const before = shape(find(await groups(), "/rb")!)
+
+    // the new records: other dependencies, a subgroup replaced by a new one; the deployment never finishes
+    await apps.run(
+      apps.service.putGroup(
+        group("/rb", ["/rbcache"], { apps: [quick("web"), stuck("stuck")], groups: [group("new", ["/rbcache"])] })
+      )
+    )
+    expect(find(await groups(), "/rb")?.dependencies).toEqual(["/rbcache"])
+    expect(find(await groups(), "/rb/new")?.dependencies).toEqual(["/rbcache"])
+    await rolledBack(before)
+    expect(find(await groups(), "/rb/new")).toBeUndefined()
+    expect(find(await groups(), "/rb/old")?.dependencies).toEqual(["/rbdb"])
+    expect(await apps.run(apps.service.apps({ prefix: "/rb/stuck" }))).toHaveLength(0)
+    expect((await definition("/rb/web")).dependencies).toEqual(["/rbdb"])
+
+    // the same across a restart of the scheduler in the middle of the deployment
+    // (this put also drops the record of /rb/old, which the rollback puts back)
+    await apps.run(apps.service.putGroup(group("/rb", ["/rbcache"], { apps: [quick("web"), stuck("stuck")] })))
+    expect(find(await groups(), "/rb/old")).toBeUndefined()
+    await apps.stop()
+    apps = await cluster.scheduler()
+    await rolledBack(before)
+    await apps.stop()
+    apps = await cluster.scheduler()
+    expect(shape(find(await groups(), "/rb")!)).toEqual(before)
   }, 30_000)
 })

@@ -2,11 +2,14 @@
  * A cluster for the app scheduler's tests: an in-process master, agents running tasks in the shared dockerd
  * (each with its own host port range and a `rack` attribute), and app schedulers on it with a ZooKeeper store.
  */
-import { Schema } from "effect"
+import { Effect, Exit, Layer, Schema, Scope } from "effect"
 import { freePorts } from "../../../../../test/fixtures/process.js"
 import { zkCli } from "../../../../../test/fixtures/index.js"
-import { createAgent, createMaster, type RunningAgent, type RunningMaster } from "../../../src/cluster/index.js"
+import { createAgent, createMaster, Master, type RunningAgent, type RunningMaster } from "../../../src/cluster/index.js"
+import type { Resources } from "../../../src/cluster/Resources.js"
+import * as AppsApi from "../../../src/apps/api/AppsApi.js"
 import { AppDefinition } from "../../../src/apps/model/AppDefinition.js"
+import { AppScheduler } from "../../../src/apps/scheduler/AppScheduler.js"
 import {
   type CreateAppSchedulerOptions,
   createAppScheduler,
@@ -27,6 +30,21 @@ export interface TestCluster {
   readonly stop: () => Promise<void>
 }
 
+/** Mounts the `/v2` API of `scheduler` on the master; answers its base URL and how to unmount it. */
+export const mountApi = async (
+  master: RunningMaster,
+  scheduler: RunningAppScheduler
+): Promise<{ readonly v2: string; readonly close: () => Promise<void> }> => {
+  const mounted = Effect.runSync(Scope.make())
+  await Effect.runPromise(
+    Layer.buildWithScope(AppsApi.layer, mounted).pipe(
+      Effect.provideService(Master, master.service),
+      Effect.provideService(AppScheduler, scheduler.service)
+    )
+  )
+  return { v2: `${master.url}/v2`, close: () => Effect.runPromise(Scope.close(mounted, Exit.void)) }
+}
+
 /** Decodes an app definition (fills the defaults). */
 export const app = (json: unknown): AppDefinition => Schema.decodeUnknownSync(AppDefinition)(json)
 
@@ -45,6 +63,8 @@ export const startCluster = async (options: {
   readonly socketPath: string
   readonly agents: number
   readonly zookeeper: string
+  /** Every agent's resources (default: 16 cpus, 8 GB, 1 GB disk, 40 ports of its own). */
+  readonly resources?: Resources
 }): Promise<TestCluster> => {
   const master = await createMaster({ host: "127.0.0.1", port: 0, allocationIntervalMs: 50, agentTimeoutMs: 5_000 })
   const agentIds: Array<string> = []
@@ -60,7 +80,7 @@ export const startCluster = async (options: {
         port: 0,
         hostname: `node-${i}`,
         attributes: { rack: `r${i}` },
-        resources: { cpus: 16, mem: 8192, disk: 1024, ports: [await portRange(40)] },
+        resources: options.resources ?? { cpus: 16, mem: 8192, disk: 1024, ports: [await portRange(40)] },
         heartbeatIntervalMs: 200,
         dockerSocket: options.socketPath
       })

@@ -144,5 +144,28 @@ export const ownProblems = (
     const parsed = parseConstraint(constraint)
     if (isProblem(parsed)) problems.push([`constraints[${i}][2]`, parsed.reason])
   }
+  problems.push(...roleProblems(app, context.role))
+  return problems
+}
+
+/** Accepted resource roles named twice, or (given the scheduler's role) neither `*` nor the app's role. */
+const roleProblems = (
+  app: AppDefinition,
+  schedulerRole: string | undefined
+): ReadonlyArray<readonly [string, string]> => {
+  const roles = app.acceptedResourceRoles
+  const problems: Array<readonly [string, string]> = duplicateOf(roles, (r) => r).map((d) => [
+    `acceptedResourceRoles[${d.index}]`,
+    `${JSON.stringify(d.key)} is already acceptedResourceRoles[${d.first}]`
+  ])
+  if (schedulerRole === undefined) return problems
+  const own = app.role ?? schedulerRole
+  for (const [i, role] of roles.entries()) {
+    if (role !== "*" && role !== own)
+      problems.push([
+        `acceptedResourceRoles[${i}]`,
+        `${JSON.stringify(role)} is neither "*" (unreserved resources) nor the app's role ${JSON.stringify(own)}`
+      ])
+  }
   return problems
 }
