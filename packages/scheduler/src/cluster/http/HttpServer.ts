@@ -286,8 +286,8 @@ export const serve = Effect.fn("HttpServer.serve")(function* (options: {
                 })
         )
       )
-      req.on("close", () => Effect.runFork(Fiber.interrupt(writing)))
-      res.on("close", () => Effect.runFork(Fiber.interrupt(writing)))
+      // the response closes when it ends or when the client goes away (its socket closes)
+      res.once("close", () => Effect.runFork(Fiber.interrupt(writing)))
       await run(Effect.onInterrupt(Fiber.join(writing), () => Fiber.interrupt(writing)).pipe(Effect.as(exit.value)))
       if (!res.destroyed) res.end()
       return
