@@ -5,9 +5,8 @@
 import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dockerFixture, requireDocker, requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
-import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningAppScheduler.js"
 import { eventually, http } from "../../cluster/helpers.js"
-import { httpdCmd, mountApi, startCluster, type TestCluster } from "../scheduler/cluster.js"
+import { httpdCmd, startAppsApi, type TestCluster } from "../scheduler/cluster.js"
 
 /** Reads server-sent events until `enough` events arrived (or 20 s passed). */
 const readEvents = (
@@ -58,27 +57,17 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
   () => {
     const { testImage } = dockerFixture() === null ? { testImage: "" } : requireDocker()
     let cluster: TestCluster
-    let apps: RunningAppScheduler
     let v2: string
-    let closeApi: (() => Promise<void>) | undefined
+    let stop: (() => Promise<void>) | undefined
 
     beforeAll(async () => {
-      cluster = await startCluster({
-        socketPath: requireDocker().socketPath,
-        agents: 1,
-        zookeeper: requireZooKeeper().standalone.connectString
-      })
-      apps = await cluster.scheduler({ secretEnv: { API_TEST_SECRET: "api-Secret-Value-42" } })
-      const api = await mountApi(cluster.master, apps)
-      v2 = api.v2
-      closeApi = api.close
+      ;({ cluster, v2, stop } = await startAppsApi(
+        { socketPath: requireDocker().socketPath, agents: 1, zookeeper: requireZooKeeper().standalone.connectString },
+        { secretEnv: { API_TEST_SECRET: "api-Secret-Value-42" } }
+      ))
     })
 
-    afterAll(async () => {
-      await closeApi?.()
-      await apps?.stop()
-      await cluster?.stop()
-    })
+    afterAll(() => stop?.())
 
     const web = (instances: number, extra: Record<string, unknown> = {}) => ({
       id: "/api/web",

@@ -11,7 +11,7 @@ import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningApp
 import { InvalidRequest } from "../../../src/cluster/ClusterError.js"
 import * as Resources from "../../../src/cluster/Resources.js"
 import { eventually, http } from "../../cluster/helpers.js"
-import { app, httpdCmd, mountApi, portRange, startCluster, type TestCluster } from "./cluster.js"
+import { app, httpdCmd, portRange, startAppsApi, type TestCluster } from "./cluster.js"
 
 describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
   "acceptedResourceRoles on a real master with a static reservation for the scheduler's role",
@@ -21,7 +21,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
     let apps: RunningAppScheduler
     let reservedPorts: { readonly begin: number; readonly end: number }
     let v2: string
-    let closeApi: (() => Promise<void>) | undefined
+    let stop: (() => Promise<void>) | undefined
 
     beforeAll(async () => {
       const range = await portRange(20)
@@ -32,23 +32,13 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
           `cpus:0.05;mem:16;ports:[${range.begin + 10}-${range.end}]`
       )
       if (resources instanceof InvalidRequest) throw new Error(resources.message)
-      cluster = await startCluster({
-        socketPath,
-        agents: 1,
-        zookeeper: requireZooKeeper().standalone.connectString,
-        resources
-      })
-      apps = await cluster.scheduler({ role: "apps" })
-      const api = await mountApi(cluster.master, apps)
-      v2 = api.v2
-      closeApi = api.close
+      ;({ cluster, apps, v2, stop } = await startAppsApi(
+        { socketPath, agents: 1, zookeeper: requireZooKeeper().standalone.connectString, resources },
+        { role: "apps" }
+      ))
     })
 
-    afterAll(async () => {
-      await closeApi?.()
-      await apps?.stop()
-      await cluster?.stop()
-    })
+    afterAll(() => stop?.())
 
     const web = (id: string, extra: Record<string, unknown> = {}) =>
       app({

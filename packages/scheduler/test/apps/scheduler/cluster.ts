@@ -116,3 +116,32 @@ export const startCluster = async (options: {
     }
   }
 }
+
+/** A cluster, an app scheduler on it and its `/v2` API mounted on the master. */
+export interface AppsApiCluster {
+  readonly cluster: TestCluster
+  readonly apps: RunningAppScheduler
+  readonly v2: string
+  /** Unmounts the API, stops the scheduler and the cluster. */
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a cluster (`startCluster` options), a scheduler on it (`cluster.scheduler` options) and mounts its API. */
+export const startAppsApi = async (
+  options: Parameters<typeof startCluster>[0],
+  scheduler: Partial<CreateAppSchedulerOptions> = {}
+): Promise<AppsApiCluster> => {
+  const cluster = await startCluster(options)
+  const apps = await cluster.scheduler(scheduler)
+  const api = await mountApi(cluster.master, apps)
+  return {
+    cluster,
+    apps,
+    v2: api.v2,
+    stop: async () => {
+      await api.close()
+      await apps.stop()
+      await cluster.stop()
+    }
+  }
+}
