@@ -242,11 +242,18 @@ describe("MasterState reservations", () => {
     expect(total(web, "cpus")).toBeLessThanOrEqual(2)
   })
 
-  it("a task of the role takes reserved resources first and gives exactly those back when it ends", () => {
-    const { state, eng } = setup()
+  it("a task of the role takes unreserved resources first, then its role's reservation, and gives exactly those back", () => {
+    const { state, eng, web } = setup()
+    ok(state.suppress(web, true))
     ok(state.reserve("a1", { role: "eng", resources: { cpus: 2, mem: 1024 } }))
     const offer = state.allocate(1).find((o) => o.frameworkId === eng)!
-    ok(state.accept(eng, offer.offerId, [{ taskId: "t", image: "i", resources: { cpus: 1, mem: 512 } }], 2))
+    ok(state.accept(eng, offer.offerId, [{ taskId: "t", image: "i", resources: { cpus: 3, mem: 512 } }], 2))
+    // 2 unreserved cpus and all the mem from unreserved ones, 1 cpu from the reservation
+    expect(state.agentView("a1")?.used).toMatchObject({
+      cpus: 2,
+      mem: 512,
+      reserved: [{ role: "eng", resources: { cpus: 1 } }]
+    })
     // in use: the reservation cannot be released
     expect(failure(state.unreserve("a1", { role: "eng", resources: { cpus: 2, mem: 1024 } }))).toMatchObject({
       _tag: "Conflict"
@@ -256,7 +263,7 @@ describe("MasterState reservations", () => {
       frameworkId: eng,
       agentId: "a1",
       state: "finished",
-      resources: { cpus: 1, mem: 512 },
+      resources: { cpus: 3, mem: 512 },
       updatedAt: 3
     }
     ok(state.statusUpdate("a1", status))
@@ -287,7 +294,7 @@ describe("MasterState reservations", () => {
       frameworkId: eng,
       agentId: "a1",
       state: "running",
-      resources: { cpus: 1, mem: 512 },
+      resources: { reserved: [{ role: "eng", resources: { cpus: 1, mem: 512 } }] },
       updatedAt: 0
     }
     ok(fresh.registerAgent(agent("a1", [running]), 1))

@@ -119,7 +119,7 @@ describe("MasterState with static reservations and custom scalars", () => {
     }
   })
 
-  it("a task of the role takes the reserved part first; a custom scalar is offered and consumed", () => {
+  it("a task of the role takes unreserved resources first, then the reserved part; a custom scalar is offered and consumed", () => {
     const { state, eng, web } = setup()
     ok(state.suppress(web, true))
     const offer = state.allocate(1).find((o) => o.frameworkId === eng)!
@@ -128,18 +128,19 @@ describe("MasterState with static reservations and custom scalars", () => {
       state.accept(
         eng,
         offer.offerId,
-        [{ taskId: "t1", image: "i", resources: { cpus: 1.5, mem: 256, scalars: { licenses: 2 } } }],
+        [{ taskId: "t1", image: "i", resources: { cpus: 2.5, mem: 256, scalars: { licenses: 2 } } }],
         2
       )
     )
-    // the task took cpus(eng):1 and 0.5 unreserved cpus, mem from the reservation
+    // the task took the 2 unreserved cpus and cpus(eng):0.5, mem from unreserved ones
     expect(state.agentView("a1")?.used).toMatchObject({
-      cpus: 0.5,
+      cpus: 2,
+      mem: 256,
       scalars: { licenses: 2 },
-      reserved: [{ role: "eng", type: "static", resources: { cpus: 1, mem: 256 } }]
+      reserved: [{ role: "eng", type: "static", resources: { cpus: 0.5 } }]
     })
     const next = state.allocate(3).find((o) => o.frameworkId === eng)!
-    expect(Resources.quantities(next.resources)).toMatchObject({ cpus: 1.5, licenses: 1 })
+    expect(Resources.quantities(next.resources)).toMatchObject({ cpus: 0.5, licenses: 1 })
     expect(
       failure(
         state.accept(eng, next.offerId, [{ taskId: "t2", image: "i", resources: { scalars: { licenses: 2 } } }], 4)

@@ -148,7 +148,10 @@ export class MasterState {
     if (total.success.isEmpty()) {
       return Result.fail(new InvalidRequest({ field: "resources", reason: "an agent must offer some resources" }))
     }
-    const running = registration.tasks.filter((task) => !isTerminal(task.state))
+    // tasks asking for reserved resources are booked first: the others can fall back on unreserved ones
+    const running = registration.tasks
+      .filter((task) => !isTerminal(task.state))
+      .sort((a, b) => (b.resources.reserved?.length ?? 0) - (a.resources.reserved?.length ?? 0))
     const agentId = registration.agentId
     // a stored reservation that no longer fits (the agent shrank) is kept and tried again at its next registration
     const { total: reservedTotal } = withReservations(total.success, this.reservations.get(agentId) ?? [])

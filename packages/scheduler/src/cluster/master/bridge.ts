@@ -81,9 +81,10 @@ const isNothing = (v: Model.Value): boolean =>
 
 /**
  * The allocator resources a task of `role` takes from `pool` for its `wanted` resources. Unreserved amounts
- * the task asks for come from what is reserved for its role (or a parent role) first, then from unreserved
- * ones; reserved amounts only from that role's reservation; revocable only from revocable ones. Fails with
- * the first shortfall (`cpus 2 asked, 0.5 available`).
+ * the task asks for come from unreserved ones first, then from what is reserved for its role (or a parent
+ * role), so that a reservation stays for the tasks that ask for it; reserved amounts only from that role's
+ * reservation; revocable only from revocable ones. Fails with the first shortfall (`cpus 2 asked, 0.5
+ * available`).
  *
  * @since 0.1.0
  * @category conversions
@@ -97,7 +98,7 @@ export const carve = (
   for (const want of wanted.entries) {
     const usable = pool.entries
       .filter((have) => serves(have, want, role))
-      .sort((a, b) => (a.reservation === undefined ? 1 : 0) - (b.reservation === undefined ? 1 : 0))
+      .sort((a, b) => (a.reservation === undefined ? 0 : 1) - (b.reservation === undefined ? 0 : 1))
     let rest = want.value
     for (const have of usable) {
       if (isNothing(rest)) break
