@@ -11,6 +11,7 @@ import type { AppDefinition } from "../model/AppDefinition.js"
 import { DependencyCycle, InvalidApp } from "./InvalidApp.js"
 import { jsonEqual } from "./internal/equal.js"
 import { type Edge, layers, matchDependency, resolveDependency } from "./internal/graph.js"
+import type { GroupDependencies } from "./validateGroup.js"
 
 /**
  * How a new definition of an app differs from the running one:
@@ -124,13 +125,21 @@ export interface DeploymentPlan {
 
 /**
  * Options of {@link deploymentPlan}: `restart` lists app ids to restart even when unchanged (a forced
- * restart, Marathon's `POST /v2/apps/:id/restart`).
+ * restart, Marathon's `POST /v2/apps/:id/restart`); `groups` gives the stored group records (absolute ids and
+ * dependencies) before and after the change.
+ *
+ * **Gotchas**: a dependency on a group that has a record but no app is satisfied (nothing to wait for: no
+ * edge); a dependency of a record that the change leaves naming nothing is refused, like an app's.
  *
  * @since 0.1.0
  * @category models
  */
 export interface DeploymentPlanOptions {
   readonly restart?: ReadonlyArray<string>
+  readonly groups?: {
+    readonly current: ReadonlyArray<GroupDependencies>
+    readonly target: ReadonlyArray<GroupDependencies>
+  }
 }
 
 const duplicates = (apps: ReadonlyArray<AppDefinition>, name: string): InvalidApp | undefined => {
@@ -148,10 +157,14 @@ const duplicates = (apps: ReadonlyArray<AppDefinition>, name: string): InvalidAp
   return undefined
 }
 
-/** Dependency edges among `apps` (dependent -> dependency), or the first dependency naming nothing. */
+/**
+ * Dependency edges among `apps` (dependent -> dependency), or the first dependency naming nothing (no app, no
+ * group record in `groupIds`: those without apps give no edge).
+ */
 const dependencyEdges = (
   apps: ReadonlyArray<AppDefinition>,
-  name: string
+  name: string,
+  groupIds: ReadonlyArray<string>
 ): { readonly edges: ReadonlyArray<Edge> } | { readonly unknown: InvalidApp } => {
   const ids = apps.map((a) => a.id)
   const edges: Array<Edge> = []
@@ -160,7 +173,7 @@ const dependencyEdges = (
       const path = resolveDependency(dependency, app.id)
       const field = `${name}[${i}].dependencies[${j}]`
       const matched = matchDependency(path, ids)
-      if (matched.length === 0)
+      if (matched.length === 0 && matchDependency(path, groupIds).length === 0)
         return {
           unknown: new InvalidApp({
             field,
@@ -175,8 +188,31 @@ const dependencyEdges = (
 }
 
 /**
+ * The first dependency of a target group record that named an app or group before the change and names none
+ * after it (e.g. the change removes it). Records that named nothing already are left alone: refusing them
+ * would block every later change.
+ */
+const brokenGroupDependency = (
+  current: ReadonlyArray<AppDefinition>,
+  target: ReadonlyArray<AppDefinition>,
+  groups: NonNullable<DeploymentPlanOptions["groups"]>
+): InvalidApp | undefined => {
+  const before = [...current.map((a) => a.id), ...groups.current.map((g) => g.id)]
+  const after = [...target.map((a) => a.id), ...groups.target.map((g) => g.id)]
+  for (const [i, g] of groups.target.entries())
+    for (const [j, path] of g.dependencies.entries())
+      if (matchDependency(path, after).length === 0 && matchDependency(path, before).length > 0)
+        return new InvalidApp({
+          field: `groups[${i}].dependencies[${j}]`,
+          reason: `group ${g.id} depends on ${path}, which is neither an app nor a group`
+        })
+  return undefined
+}
+
+/**
  * The plan from `current` to `target` (every app of the cluster before and after; ids absolute). Fails with
- * `InvalidApp` on a duplicate id or a dependency that names no app or group of the target, and with
+ * `InvalidApp` on a duplicate id, a dependency that names no app or group of the target (groups: those with
+ * apps, and the records in `options.groups`), or a group record's dependency the change breaks, and with
  * `DependencyCycle` when the target's dependencies form a cycle (an app depending on a group that contains it
  * is one).
  *
@@ -194,8 +230,11 @@ export const deploymentPlan = (
   Effect.suspend((): Effect.Effect<DeploymentPlan, InvalidApp | DependencyCycle> => {
     const duplicate = duplicates(current, "current") ?? duplicates(target, "target")
     if (duplicate !== undefined) return Effect.fail(duplicate)
-    const targetEdges = dependencyEdges(target, "target")
+    const targetGroups = options.groups?.target.map((g) => g.id) ?? []
+    const targetEdges = dependencyEdges(target, "target", targetGroups)
     if ("unknown" in targetEdges) return Effect.fail(targetEdges.unknown)
+    const broken = options.groups === undefined ? undefined : brokenGroupDependency(current, target, options.groups)
+    if (broken !== undefined) return Effect.fail(broken)
     const ordered = layers(
       target.map((a) => a.id),
       targetEdges.edges
@@ -232,7 +271,7 @@ export const deploymentPlan = (
 
     const kept = new Set(target.map((a) => a.id))
     const removed = current.filter((a) => !kept.has(a.id))
-    const currentEdges = dependencyEdges(current, "current")
+    const currentEdges = dependencyEdges(current, "current", options.groups?.current.map((g) => g.id) ?? [])
     const removedIds = new Set(removed.map((a) => a.id))
     const reversed = ("edges" in currentEdges ? currentEdges.edges : [])
       .filter((e) => removedIds.has(e.from) && removedIds.has(e.to) && e.from !== e.to)

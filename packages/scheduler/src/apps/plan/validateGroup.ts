@@ -1,7 +1,8 @@
 /**
  * Semantic validation of groups: every app's own rules (see `validateApp`), plus what only the whole group
- * shows: duplicate ids, dependencies on the app itself, dependency cycles, unknown dependencies. Also what
- * groups give the apps in them later: their dependencies (see {@link groupRecords}, {@link inheritDependencies}).
+ * shows: duplicate app and group ids, dependencies on the app (or group) itself, dependency cycles, unknown
+ * dependencies. Also what groups give the apps in them later: their dependencies (see {@link groupRecords},
+ * {@link inheritDependencies}).
  *
  * @since 0.1.0
  */
@@ -56,8 +57,16 @@ const walk = (group: Group, base: string, path: string, inherited: ReadonlyArray
   const records: Array<{ readonly id: string; readonly own: ReadonlyArray<Dependency> }> = [
     { id, own: deps.slice(inherited.length) }
   ]
+  // apps and groups written with an absolute id must lie inside the group that lists them
+  const outside: Array<readonly [field: string, reason: string]> = []
+  const inside = (child: string, field: string, what: string) => {
+    // one equal to the group itself is a duplicate id (reported as such)
+    if (child !== id && !child.startsWith(id === "/" ? "/" : `${id}/`))
+      outside.push([field, `${what} ${child} is not inside the group ${id} that lists it`])
+  }
   for (const [i, app] of group.apps.entries()) {
     const appId = resolvePath(app.id, id)
+    inside(appId, `${prefix}apps[${i}].id`, "app")
     const own = app.dependencies.map((d, j) => ({
       path: resolveDependency(d, appId),
       field: `${prefix}apps[${i}].dependencies[${j}]`
@@ -71,11 +80,13 @@ const walk = (group: Group, base: string, path: string, inherited: ReadonlyArray
   }
   for (const [i, sub] of group.groups.entries()) {
     const inner = walk(sub, id, `${prefix}groups[${i}]`, deps)
+    inside(resolvePath(sub.id, id), `${prefix}groups[${i}].id`, "group")
     apps.push(...inner.apps)
     groups.push(...inner.groups)
     records.push(...inner.records)
+    outside.push(...inner.outside)
   }
-  return { apps, groups, records }
+  return { apps, groups, records, outside }
 }
 
 /** The groups enclosing `id` (not `id` itself), outermost first. */
@@ -115,6 +126,14 @@ const selfProblem = (appId: string, d: Dependency): InvalidApp | undefined =>
       })
     : undefined
 
+/** Why a group record cannot depend on `path` (itself, a group holding it, or `/`), if it cannot. */
+const enclosingProblem = (groupId: string, path: string): string | undefined =>
+  path === groupId
+    ? "cannot depend on itself"
+    : path === "/" || groupId.startsWith(`${path}/`)
+      ? `depends on ${path}, a group that contains the group itself`
+      : undefined
+
 /** A dependency that names none of `known` (app and group ids). */
 const unknownProblem = (appId: string, d: Dependency, known: ReadonlyArray<string>): InvalidApp | undefined =>
   matchDependency(d.path, known).length === 0
@@ -149,8 +168,10 @@ export const flattenGroup = (
 
 /**
  * Every semantic problem of a group (empty when valid): each app's own (see {@link appProblems}, fields
- * prefixed by the app's path in the group, e.g. `groups[0].apps[1].env.DB`), duplicate app ids (or an app id
- * equal to a group id), dependencies on the app itself, dependency cycles (the reason names the cycle), and,
+ * prefixed by the app's path in the group, e.g. `groups[0].apps[1].env.DB`), duplicate app or group ids
+ * (after resolving relative ids; the later one is named, e.g. `groups[1].id`), an app id equal to a group id,
+ * dependencies of an app on itself and of a group on itself, a group holding it or `/` (whether or not the
+ * group has apps), dependency cycles (the reason names the cycle), and,
  * when `context.knownIds` is given, dependencies that name no app or group. Dependencies inherited from the
  * `enclosing` group records are checked too (field `dependencies`, the reason names the group).
  *
@@ -163,12 +184,24 @@ export const groupProblems = (
   base = "/",
   enclosing: ReadonlyArray<GroupDependencies> = []
 ): ReadonlyArray<InvalidApp> => {
-  const { apps, groups, records } = walk(group, base, "", inheritedFrom(resolvePath(group.id, base), byId(enclosing)))
-  const problems: Array<InvalidApp> = []
+  const { apps, groups, records, outside } = walk(
+    group,
+    base,
+    "",
+    inheritedFrom(resolvePath(group.id, base), byId(enclosing))
+  )
+  const problems: Array<InvalidApp> = outside.map(([field, reason]) => new InvalidApp({ field, reason }))
   for (const { app, path } of apps)
     for (const [field, reason] of ownProblems(app, context))
       if (!field.startsWith("dependencies["))
         problems.push(new InvalidApp({ field: `${path}.${field}`, appId: app.id, reason }))
+  for (const d of duplicateOf(groups, ([id]) => id))
+    problems.push(
+      new InvalidApp({
+        field: groups[d.index]![1],
+        reason: `duplicate group id ${d.key} (also ${groups[d.first]![1]})`
+      })
+    )
   const groupIds = new Map(groups)
   for (const d of duplicateOf(apps, (l) => l.app.id))
     problems.push(
@@ -187,19 +220,25 @@ export const groupProblems = (
   }
   const ids = apps.map((l) => l.app.id)
   const known = [...ids, ...groupIds.keys(), ...(context.knownIds ?? [])]
-  if (context.knownIds !== undefined)
-    for (const { id, own } of records)
-      for (const d of own)
-        if (matchDependency(d.path, known).length === 0)
-          problems.push(
-            new InvalidApp({ field: d.field, reason: `group ${id} ${named(d)}, which is neither an app nor a group` })
-          )
+  const refused = new Set<string>()
+  for (const { id, own } of records)
+    for (const d of own) {
+      const reason = enclosingProblem(id, d.path)
+      if (reason !== undefined) {
+        refused.add(d.field)
+        problems.push(new InvalidApp({ field: d.field, reason: `group ${id} ${reason}` }))
+      } else if (context.knownIds !== undefined && matchDependency(d.path, known).length === 0)
+        problems.push(
+          new InvalidApp({ field: d.field, reason: `group ${id} ${named(d)}, which is neither an app nor a group` })
+        )
+    }
   const edges: Array<Edge> = []
   for (const { app, dependencies } of apps) {
     for (const d of dependencies) {
       const self = selfProblem(app.id, d)
       if (self !== undefined) {
-        problems.push(self)
+        // the group's own dependency is already refused (for every app in it)
+        if (!refused.has(d.field)) problems.push(self)
         continue
       }
       const unknown = context.knownIds === undefined ? undefined : unknownProblem(app.id, d, known)
@@ -263,3 +302,26 @@ export const inheritDependencies = (
       inherited.length === 0 ? app : { ...app, dependencies: [...app.dependencies, ...inherited.map((d) => d.path)] }
     )
   })
+
+/**
+ * Why an app or a group cannot be put at `id` given the ids of the apps and the group records that exist (as
+ * Marathon, an app and a group never share an id, and an app holds no apps): for an app, `id` is a group
+ * record's or has apps or records under it; for a group, `id` is an app's; for both, a group enclosing `id` is
+ * an app. `undefined` when it can. `id` must be absolute.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const idConflict = (
+  id: string,
+  kind: "app" | "group",
+  existing: { readonly apps: ReadonlyArray<string>; readonly groups: ReadonlyArray<string> }
+): string | undefined => {
+  const holder = enclosingIds(id).find((g) => existing.apps.includes(g))
+  if (holder !== undefined) return `${holder} is an app, which cannot hold ${kind === "app" ? "apps" : "groups"}`
+  if (kind === "group")
+    return existing.apps.includes(id) ? `${id} is an app: an app and a group cannot share an id` : undefined
+  return existing.groups.includes(id) || [...existing.apps, ...existing.groups].some((e) => e.startsWith(`${id}/`))
+    ? `${id} is a group: an app and a group cannot share an id`
+    : undefined
+}

@@ -94,17 +94,21 @@ export class AppScheduler extends Context.Service<
   {
     /**
      * Creates or replaces an app (a new version, named by its ISO time) and deploys it; it inherits the
-     * dependencies of the stored groups around it.
+     * dependencies of the stored groups around it. Refused (`InvalidApp` on `id`) at a group's id or under an app.
      */
     readonly put: (app: AppDefinition, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
     /**
      * Replaces everything under the group's id with the group's apps, in dependency order, and stores the group
-     * and its subgroups as records with their dependencies (apps put into them later inherit those).
+     * and its subgroups as records with their dependencies (apps put into them later inherit those). Refused
+     * (`InvalidApp` on `id`) at an app's id or under an app.
      */
     readonly putGroup: (group: Group, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
     /** Stops and removes an app. */
     readonly remove: (appId: string, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
-    /** Stops and removes every app under a group, and the records of the group and its subgroups. */
+    /**
+     * Stops and removes every app under a group, and the records of the group and its subgroups; refused
+     * (`InvalidApp` on the dependent's field) while an app or group record outside depends on them.
+     */
     readonly removeGroup: (groupId: string, options?: ChangeOptions) => Effect.Effect<DeploymentRef, AppsError>
     /** Sets the app's instances (a new version). */
     readonly scale: (

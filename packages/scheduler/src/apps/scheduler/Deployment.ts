@@ -9,14 +9,15 @@
 import { Effect } from "effect"
 import type { DeploymentAction } from "../events/AppEvent.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
-import { deploymentPlan, InvalidApp } from "../plan/index.js"
+import { type DeploymentPlanOptions, deploymentPlan, InvalidApp } from "../plan/index.js"
 import type { StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import type { DeploymentView } from "./Views.js"
 
 /**
  * The ordered steps from the whole current world to the whole target world (only changed apps get
  * actions). A dependency cycle is an `InvalidApp` on `dependencies` naming the cycle; a dependency naming no
- * app (e.g. on an app being removed) is one on the app's own field (`dependencies[0]`, with its `appId`).
+ * app or group (e.g. on an app or group being removed) is one on the dependent app's own field
+ * (`dependencies[0]`, with its `appId`) or the dependent group record's (the reason names the group).
  *
  * @since 0.1.0
  * @category planning
@@ -24,18 +25,19 @@ import type { DeploymentView } from "./Views.js"
 export const planSteps = (
   current: ReadonlyArray<AppDefinition>,
   target: ReadonlyArray<AppDefinition>,
-  restart: ReadonlyArray<string> = []
+  restart: ReadonlyArray<string> = [],
+  groups?: DeploymentPlanOptions["groups"]
 ): Effect.Effect<ReadonlyArray<ReadonlyArray<DeploymentAction>>, InvalidApp> =>
-  deploymentPlan(current, target, { restart }).pipe(
+  deploymentPlan(current, target, { restart, ...(groups === undefined ? {} : { groups }) }).pipe(
     Effect.map((plan) => plan.steps.map((step) => step.actions.map((a) => ({ action: a._tag, app: a.appId })))),
     Effect.catchTag("DependencyCycle", (cycle) =>
       Effect.fail(new InvalidApp({ field: "dependencies", reason: cycle.message }))
     ),
     // the plan names fields by the position in its own list of apps, which means nothing to the caller
     Effect.mapError((e) =>
-      e.field.startsWith("target[")
+      /^(target|groups)\[/.test(e.field)
         ? new InvalidApp({
-            field: e.field.replace(/^target\[\d+\]\./, ""),
+            field: e.field.replace(/^(target|groups)\[\d+\]\./, ""),
             reason: e.reason,
             ...(e.appId === undefined ? {} : { appId: e.appId })
           })

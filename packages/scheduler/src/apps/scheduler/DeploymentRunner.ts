@@ -171,7 +171,11 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
         ...[...apps.values()].filter((a) => !changes.has(a.stored.app.id)).map((a) => a.stored.app),
         ...[...changes.values()].flatMap((s) => (s === null ? [] : [s.app]))
       ]
-      const steps = yield* planSteps(currentWorld, targetWorld, options.restart ?? [])
+      const replaced = new Set([...(options.groups?.remove ?? []), ...(options.groups?.put ?? []).map((g) => g.id)])
+      const steps = yield* planSteps(currentWorld, targetWorld, options.restart ?? [], {
+        current: [...state.groups.values()],
+        target: [...[...state.groups.values()].filter((g) => !replaced.has(g.id)), ...(options.groups?.put ?? [])]
+      })
       const startedAt = Date.now()
       const original: Record<string, StoredApp | null> = {}
       const target: Record<string, StoredApp | null> = {}

@@ -14,6 +14,7 @@ import { type AppDefinition, type Group, resolvePath } from "../model/AppDefinit
 import {
   changeKind,
   groupRecords,
+  idConflict,
   impossibleConstraint,
   InvalidApp,
   inheritDependencies,
@@ -186,9 +187,19 @@ export const makeOperations = (core: Core) => {
       return { app: next, lastConfigChangeAt } satisfies StoredApp
     })
 
+  /** Refuses an app or a group at `id` that would share its id with a group or an app (422 on `id`). */
+  const checkIdFree = (id: string, kind: "app" | "group") =>
+    Effect.suspend(() => {
+      const reason = idConflict(id, kind, { apps: [...apps.keys()], groups: [...groups.keys()] })
+      return reason === undefined
+        ? Effect.void
+        : Effect.fail(new InvalidApp({ field: "id", reason, ...(kind === "app" ? { appId: id } : {}) }))
+    })
+
   const put = (app: AppDefinition, options: DeployOptions = {}) =>
     locked(
       Effect.gen(function* () {
+        yield* checkIdFree(resolvePath(app.id), "app")
         const version = core.newVersion()
         const next = yield* prepare(app, version, true)
         return yield* core.deploy(new Map([[next.app.id, next]]), { ...options, operation: "put" }, version)
@@ -199,6 +210,7 @@ export const makeOperations = (core: Core) => {
     locked(
       Effect.gen(function* () {
         const groupId = resolvePath(group.id)
+        yield* checkIdFree(groupId, "group")
         const enclosing = [...groups.values()].filter((g) => g.id !== groupId && isUnder(groupId, g.id))
         const outside = [...apps.keys(), ...groups.keys()].filter((id) => !isUnder(id, groupId))
         const flat = yield* validateGroup(

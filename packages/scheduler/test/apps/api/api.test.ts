@@ -272,6 +272,23 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect((await http("GET", `${v2}/groups/deps/other`)).status).toBe(404)
       expect((await http("GET", `${v2}/apps/deps/db`)).body.app.version).toBe(before.body.app.version)
 
+      const duplicate = await http("PUT", `${v2}/groups/deps/dup`, {
+        groups: [
+          { id: "x", dependencies: ["/deps/db"], apps: [idle("w")] },
+          { id: "/deps/dup/x", apps: [idle("v")] }
+        ]
+      })
+      expect([duplicate.status, duplicate.body.field]).toEqual([422, "groups[1].id"])
+      expect((await http("GET", `${v2}/groups/deps/dup`)).status).toBe(404)
+      const shared = await http("POST", `${v2}/apps`, idle("/deps/front"))
+      expect([shared.status, shared.body.field]).toEqual([422, "id"])
+      // a group with a record but no app can be depended on, and is not deleted while it is
+      expect((await http("PUT", `${v2}/groups/deps/empty`, {})).status).toBe(200)
+      expect((await http("POST", `${v2}/apps`, idle("/deps/user", { dependencies: ["/deps/empty"] }))).status).toBe(201)
+      const refused = await http("DELETE", `${v2}/groups/deps/empty`)
+      expect([refused.status, refused.body.field]).toEqual([422, "dependencies[0]"])
+      expect((await http("GET", `${v2}/groups/deps/empty`)).status).toBe(200)
+
       expect((await http("DELETE", `${v2}/groups/deps`)).status).toBe(200)
       await eventually("the group is gone", async () =>
         (await http("GET", `${v2}/groups/deps`)).status === 404 ? true : undefined

@@ -206,4 +206,57 @@ describe("deploymentPlan", () => {
       new InvalidApp({ field: "target[2].id", appId: "/prod/db", reason: "duplicate app id (also target[0])" })
     )
   })
+
+  describe("with group records", () => {
+    const records = (...ids: ReadonlyArray<string>) => ids.map((id) => ({ id, dependencies: [] }))
+
+    it("counts a dependency on a group with a record but no app as satisfied, with no edge", () => {
+      const api = app({ id: "/front/api", dependencies: ["/prod/empty"] })
+      const worker = app({ id: "/front/worker", dependencies: ["/back"] })
+      const groups = { current: [], target: records("/prod/empty", "/back/jobs") }
+      expect(outline(Effect.runSync(deploymentPlan([], [api, worker], { groups })))).toEqual([
+        ["StartApplication /front/api", "StartApplication /front/worker"]
+      ])
+      expect(failure(deploymentPlan([], [api]))).toEqual(
+        new InvalidApp({
+          field: "target[0].dependencies[0]",
+          appId: "/front/api",
+          reason: "depends on /prod/empty, which is neither an app nor a group"
+        })
+      )
+    })
+
+    it("refuses a change that removes what an app or a group record depends on", () => {
+      const api = app({ id: "/front/api", dependencies: ["/prod/empty"] })
+      expect(
+        failure(deploymentPlan([api], [api], { groups: { current: records("/prod/empty"), target: [] } }))
+      ).toEqual(
+        new InvalidApp({
+          field: "target[0].dependencies[0]",
+          appId: "/front/api",
+          reason: "depends on /prod/empty, which is neither an app nor a group"
+        })
+      )
+      const dependent = { id: "/front", dependencies: ["/prod/db"] }
+      expect(
+        failure(
+          deploymentPlan([db], [], {
+            groups: { current: [dependent, ...records("/prod/x")], target: [...records("/prod/x"), dependent] }
+          })
+        )
+      ).toEqual(
+        new InvalidApp({
+          field: "groups[1].dependencies[0]",
+          reason: "group /front depends on /prod/db, which is neither an app nor a group"
+        })
+      )
+    })
+
+    it("leaves alone a group record whose dependency named nothing before the change either", () => {
+      const dangling = { id: "/front", dependencies: ["/gone"] }
+      expect(
+        outline(Effect.runSync(deploymentPlan([], [db], { groups: { current: [dangling], target: [dangling] } })))
+      ).toEqual([["StartApplication /prod/db"]])
+    })
+  })
 })

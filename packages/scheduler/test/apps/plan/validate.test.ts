@@ -4,6 +4,8 @@ import {
   appProblems,
   flattenGroup,
   groupProblems,
+  groupRecords,
+  idConflict,
   InvalidApp,
   validateApp,
   validateGroup
@@ -278,11 +280,67 @@ describe("validateGroup", () => {
     ])
   })
 
-  it("refuses an app that depends on itself through its group's dependencies", () => {
-    const g = group({ id: "/prod", dependencies: ["/prod"], apps: [web] })
-    expect(groupProblems(g).map((p) => [p.field, p.reason])).toEqual([
-      ["dependencies[0]", "depends on /prod, a group that contains the app itself"]
+  it("refuses a group that depends on itself, a group holding it or /, with or without apps (once per field)", () => {
+    const reasons = (input: Parameters<typeof group>[0]) => groupProblems(group(input)).map((p) => [p.field, p.reason])
+    expect(reasons({ id: "/prod", dependencies: ["/prod"], apps: [web] })).toEqual([
+      ["dependencies[0]", "group /prod cannot depend on itself"]
     ])
+    expect(reasons({ id: "/prod/a", dependencies: ["/prod", "/", "."] })).toEqual([
+      ["dependencies[0]", "group /prod/a depends on /prod, a group that contains the group itself"],
+      ["dependencies[1]", "group /prod/a depends on /, a group that contains the group itself"],
+      ["dependencies[2]", "group /prod/a cannot depend on itself"]
+    ])
+    expect(
+      reasons({
+        id: "/a",
+        groups: [
+          { id: "x", dependencies: ["/a"] },
+          { id: "y", dependencies: ["../a/x"] }
+        ]
+      })
+    ).toEqual([["groups[0].dependencies[0]", "group /a/x depends on /a, a group that contains the group itself"]])
+    // an app's own dependency on its group is still the app's problem
+    expect(reasons({ id: "/prod", apps: [{ ...web, dependencies: ["/prod"] }] })).toEqual([
+      ["apps[0].dependencies[0]", "depends on /prod, a group that contains the app itself"]
+    ])
+  })
+
+  it("refuses duplicate group ids after resolving relative ids, naming the later one", () => {
+    const g = group({
+      id: "/a",
+      groups: [
+        { id: "x", dependencies: ["/q"], apps: [{ ...web, id: "w" }] },
+        { id: "/a/x", apps: [{ ...web, id: "v" }] }
+      ]
+    })
+    expect(failure(validateGroup(g))).toEqual(
+      new InvalidApp({ field: "groups[1].id", reason: "duplicate group id /a/x (also groups[0].id)" })
+    )
+    expect(groupRecords(g).map((r) => r.id)).toEqual(["/a", "/a/x", "/a/x"])
+    const nested = group({ id: "/a", groups: [{ id: "b", groups: [{ id: "/a" }, { id: "../b" }] }] })
+    expect(groupProblems(nested).map((p) => [p.field, p.reason])).toEqual([
+      ["groups[0].groups[0].id", "group /a is not inside the group /a/b that lists it"],
+      ["groups[0].groups[0].id", "duplicate group id /a (also id)"],
+      ["groups[0].groups[1].id", "duplicate group id /a/b (also groups[0].id)"]
+    ])
+  })
+
+  it("refuses apps and groups written with an absolute id outside the group that lists them", () => {
+    const g = group({
+      id: "/a",
+      apps: [
+        { ...web, id: "/b/web" },
+        { ...web, id: "/a/in" }
+      ],
+      groups: [{ id: "/b" }, { id: "/a/c", apps: [{ ...web, id: "/a/other" }] }]
+    })
+    expect(groupProblems(g).map((p) => [p.field, p.reason])).toEqual([
+      ["apps[0].id", "app /b/web is not inside the group /a that lists it"],
+      ["groups[0].id", "group /b is not inside the group /a that lists it"],
+      ["groups[1].apps[0].id", "app /a/other is not inside the group /a/c that lists it"]
+    ])
+    expect(failure(validateGroup(g))).toMatchObject({ field: "apps[0].id" })
+    expect(groupProblems(group({ id: "/", groups: [{ id: "/x", apps: [{ ...web, id: "/x/y" }] }] }))).toEqual([])
   })
 
   it("checks that dependencies exist when the known ids outside the group are given", () => {
@@ -291,5 +349,32 @@ describe("validateGroup", () => {
     expect(groupProblems(g, { knownIds: ["/shared/db"] }).map((p) => [p.field, p.reason])).toEqual([
       ["apps[0].dependencies[1]", "depends on /cache, which is neither an app nor a group"]
     ])
+  })
+})
+
+describe("idConflict", () => {
+  const existing = { apps: ["/db", "/prod/web"], groups: ["/prod", "/prod/empty"] }
+
+  it("refuses an app at a group's id (a record, or apps or records under it)", () => {
+    expect(idConflict("/prod/empty", "app", existing)).toBe(
+      "/prod/empty is a group: an app and a group cannot share an id"
+    )
+    expect(idConflict("/prod", "app", { apps: ["/prod/web"], groups: [] })).toBe(
+      "/prod is a group: an app and a group cannot share an id"
+    )
+  })
+
+  it("refuses a group at an app's id, and anything under an app", () => {
+    expect(idConflict("/db", "group", existing)).toBe("/db is an app: an app and a group cannot share an id")
+    expect(idConflict("/prod/web/x", "app", existing)).toBe("/prod/web is an app, which cannot hold apps")
+    expect(idConflict("/db/x/y", "group", existing)).toBe("/db is an app, which cannot hold groups")
+  })
+
+  it("accepts new ids, an app replacing itself, and a group replacing a group", () => {
+    expect(idConflict("/prod/web", "app", existing)).toBeUndefined()
+    expect(idConflict("/prod/api", "app", existing)).toBeUndefined()
+    expect(idConflict("/prod", "group", existing)).toBeUndefined()
+    expect(idConflict("/other", "group", existing)).toBeUndefined()
+    expect(idConflict("/", "group", existing)).toBeUndefined()
   })
 })

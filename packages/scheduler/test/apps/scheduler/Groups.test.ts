@@ -141,6 +141,117 @@ describe.skipIf(zookeeperFixture() === null)("AppScheduler group records (ZooKee
     expect(await definition("/cdb")).toEqual(before)
   }, 30_000)
 
+  it("refuses duplicate subgroup ids, a group depending on itself, and an app and a group sharing an id (422 on the field), state unchanged", async () => {
+    await settled()
+    const before = shape(await groups())
+    const duplicate = await apps.run(
+      Effect.flip(
+        apps.service.putGroup(
+          group("/dup", [], {
+            groups: [group("x", ["/gdb"], { apps: [idle("w")] }), group("/dup/x", [], { apps: [idle("v")] })]
+          })
+        )
+      )
+    )
+    expect(duplicate).toMatchObject({
+      _tag: "InvalidApp",
+      field: "groups[1].id",
+      reason: "duplicate group id /dup/x (also groups[0].id)"
+    })
+    const self = await apps.run(Effect.flip(apps.service.putGroup(group("/selfdep", ["/selfdep"]))))
+    expect(self).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      reason: "group /selfdep cannot depend on itself"
+    })
+    const ancestor = await apps.run(
+      Effect.flip(apps.service.putGroup(group("/selfdep", [], { groups: [group("inner", ["/"])] })))
+    )
+    expect(ancestor).toMatchObject({
+      _tag: "InvalidApp",
+      field: "groups[0].dependencies[0]",
+      reason: "group /selfdep/inner depends on /, a group that contains the group itself"
+    })
+    expect(shape(await groups())).toEqual(before)
+
+    await apps.run(apps.service.putGroup(group("/shared", [], { groups: [group("empty", [])] })))
+    await apps.run(apps.service.put(idle("/sharedapp")))
+    const before2 = shape(await groups())
+    expect(await apps.run(Effect.flip(apps.service.put(idle("/shared/empty"))))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "id",
+      appId: "/shared/empty",
+      reason: "/shared/empty is a group: an app and a group cannot share an id"
+    })
+    expect(await apps.run(Effect.flip(apps.service.put(idle("/sharedapp/x"))))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "id",
+      reason: "/sharedapp is an app, which cannot hold apps"
+    })
+    expect(await apps.run(Effect.flip(apps.service.putGroup(group("/sharedapp", []))))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "id",
+      reason: "/sharedapp is an app: an app and a group cannot share an id"
+    })
+    expect(shape(await groups())).toEqual(before2)
+    expect((await definition("/sharedapp")).id).toBe("/sharedapp")
+    await apps.run(apps.service.removeGroup("/shared"))
+    await apps.run(apps.service.remove("/sharedapp"))
+    await settled()
+  }, 30_000)
+
+  it("counts a dependency on a group with a record but no app as satisfied, and refuses removing it while depended on", async () => {
+    await settled()
+    await apps.run(apps.service.putGroup(group("/hollow", [], { groups: [group("inner", [])] })))
+    // an app, a group with apps and a group record without apps depend on the empty groups
+    await apps.run(apps.service.put(idle("/hdep/web", ["/hollow"])))
+    await apps.run(apps.service.putGroup(group("/hdep2", ["/hollow/inner"], { apps: [idle("api")] })))
+    await apps.run(apps.service.putGroup(group("/hdep3", ["/hollow/inner"])))
+    expect((await definition("/hdep/web")).dependencies).toEqual(["/hollow"])
+    expect((await definition("/hdep2/api")).dependencies).toEqual(["/hollow/inner"])
+    await settled()
+
+    const before = shape(await groups())
+    expect(await apps.run(Effect.flip(apps.service.removeGroup("/hollow")))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      appId: "/hdep/web",
+      reason: "depends on /hollow, which is neither an app nor a group"
+    })
+    // a descendant's id
+    expect(await apps.run(Effect.flip(apps.service.removeGroup("/hollow/inner")))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      appId: "/hdep2/api",
+      reason: "depends on /hollow/inner, which is neither an app nor a group"
+    })
+    expect(shape(await groups())).toEqual(before)
+    // so is putting the group again without the subgroup others depend on
+    await apps.run(apps.service.removeGroup("/hdep2"))
+    await settled()
+    expect(await apps.run(Effect.flip(apps.service.putGroup(group("/hollow", []))))).toMatchObject({
+      _tag: "InvalidApp",
+      field: "dependencies[0]",
+      reason: "group /hdep3 depends on /hollow/inner, which is neither an app nor a group"
+    })
+    const hollow = find(await groups(), "/hollow")
+    expect(hollow === undefined ? undefined : shape(hollow)).toEqual({
+      id: "/hollow",
+      dependencies: [],
+      version: expect.any(String),
+      apps: [],
+      groups: [{ id: "/hollow/inner", dependencies: [], version: expect.any(String), apps: [], groups: [] }]
+    })
+
+    // once nothing depends on them any more, they go
+    await apps.run(apps.service.removeGroup("/hdep3"))
+    await apps.run(apps.service.remove("/hdep/web"))
+    await settled()
+    await apps.run(apps.service.removeGroup("/hollow"))
+    expect(find(await groups(), "/hollow")).toBeUndefined()
+    await settled()
+  }, 30_000)
+
   it("answers the same groups after a restart, and removes a group's records with the group", async () => {
     await settled()
     const before = shape(await groups())

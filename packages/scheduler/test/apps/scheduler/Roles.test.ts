@@ -101,5 +101,32 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect(refused.body).toMatchObject({ error: "InvalidApp", field: "acceptedResourceRoles[1]" })
       expect((await http("GET", `${v2}/apps/roles/other`)).status).toBe(404)
     })
+
+    it("a default app's task is booked on unreserved resources and leaves the whole reservation to the role", async () => {
+      // the default app's deployment never ends (it cannot be placed): removing it overrides it
+      await apps.run(apps.service.remove("/roles/default", { force: true }))
+      await apps.run(apps.service.remove("/roles/own", { force: true }))
+      await eventually("the role's reservation free", async () => {
+        const [agent] = await Effect.runPromise(cluster.master.service.agents)
+        return (agent!.used.reserved ?? []).length === 0 ? true : undefined
+      })
+      // exactly what is unreserved: the master could also book it against the reservation
+      await apps.run(apps.service.put(web("/roles/small", { cpus: 0.05, mem: 16 })))
+      await eventually("/roles/small running", async () => {
+        const tasks = await apps.run(apps.service.tasks("/roles/small"))
+        return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" ? true : undefined
+      })
+      const [agent] = await Effect.runPromise(cluster.master.service.agents)
+      expect(agent!.used).toMatchObject({ cpus: 0.05, mem: 16 })
+      expect(agent!.used.reserved ?? []).toEqual([])
+      // an app of the role that needs the whole reservation still launches
+      await apps.run(apps.service.put(web("/roles/whole", { acceptedResourceRoles: ["apps"], cpus: 1, mem: 256 })))
+      await eventually("/roles/whole running", async () => {
+        const tasks = await apps.run(apps.service.tasks("/roles/whole"))
+        return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" ? true : undefined
+      })
+      await apps.run(apps.service.remove("/roles/small"))
+      await apps.run(apps.service.remove("/roles/whole"))
+    }, 90_000)
   }
 )
