@@ -206,10 +206,10 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     }
     const containerId = created.success.id
     if (spec.files !== undefined && spec.files.length > 0) {
-      const archive = archiveOf(spec.files)
+      const files = spec.files
       const written = yield* docker
-        .use("putArchive", (d, signal) =>
-          d.getContainer(containerId).putArchive(archive, { path: "/", abortSignal: signal })
+        .use("putArchive", async (d, signal) =>
+          d.getContainer(containerId).putArchive(await archiveOf(files), { path: "/", abortSignal: signal })
         )
         .pipe(Effect.mapError(fail(spec.taskId, "write files")), Effect.result)
       if (written._tag === "Failure") {
