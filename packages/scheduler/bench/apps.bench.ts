@@ -24,7 +24,8 @@ import { ensureDockerd } from "../../../test/fixtures/dockerd.js"
 import { freePorts, terminate } from "../../../test/fixtures/process.js"
 import { AppDefinition } from "../src/apps/model/AppDefinition.js"
 import { createAppScheduler } from "../src/apps/scheduler/RunningAppScheduler.js"
-import { createAgent, createMaster, Labels } from "../src/cluster/index.js"
+import { createAgent, createMaster } from "../src/cluster/index.js"
+import { removeContainersLabelled, removeContainersOf } from "../test/cluster/helpers.js"
 import { runLbBench } from "./lb.bench.js"
 
 const instances = Number(process.env.APPS_INSTANCES ?? 50)
@@ -63,22 +64,7 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-/** Removes every container with the label `label` (`key=value`). */
-const removeLabelled = async (label: string) => {
-  const list = await docker.listContainers({ all: true, filters: { label: [label] } })
-  await Promise.all(
-    list.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined)
-    )
-  )
-}
-
-const removePlain = async () => {
-  await removeLabelled(`bench=${plainLabel}`)
-}
+const removePlain = () => removeContainersLabelled(engine.socketPath, `bench=${plainLabel}`)
 
 /** Baseline: `instances` httpd containers straight through Docker, until each answers. */
 const plainStart = async (): Promise<number> => {
@@ -257,6 +243,6 @@ try {
   for (const agent of agents) await agent.stop().catch(() => undefined)
   await master.stop().catch(() => undefined)
   await removePlain().catch(() => undefined)
-  for (const agentId of agentIds) await removeLabelled(`${Labels.Label.agentId}=${agentId}`)
+  await removeContainersOf(engine.socketPath, ...agentIds).catch(() => undefined)
   if (engine.startedByRun) await terminate(engine.pid)
 }

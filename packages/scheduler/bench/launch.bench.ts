@@ -19,6 +19,7 @@ import { ensureTestImage } from "../../../test/fixtures/dockerImage.js"
 import { ensureDockerd } from "../../../test/fixtures/dockerd.js"
 import { freePorts, terminate } from "../../../test/fixtures/process.js"
 import { createAgent, createMaster, hostConfigFor, Labels, type Task } from "../src/cluster/index.js"
+import { removeContainersOf } from "../test/cluster/helpers.js"
 
 const tasks = Number(process.env.LAUNCH_TASKS ?? 30)
 const resources = { cpus: 0.1, mem: 32 }
@@ -30,17 +31,7 @@ const docker = new Dockerode({ socketPath: engine.socketPath })
 const plainAgent = `bench-plain-${process.pid}`
 const agentId = `bench-agent-${process.pid}`
 
-const removeAll = async (id: string): Promise<void> => {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${Labels.Label.agentId}=${id}`] } })
-  await Promise.all(
-    list.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined)
-    )
-  )
-}
+const removeAll = (id: string): Promise<void> => removeContainersOf(engine.socketPath, id)
 
 let plainSeq = 0
 const plainRun = async (): Promise<void> => {

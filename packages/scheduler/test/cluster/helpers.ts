@@ -5,27 +5,35 @@
 import Dockerode from "dockerode"
 import { engineRequest } from "../../../../test/fixtures/dockerApi.js"
 
-/** The containers an agent id labelled, by id. */
-export const containersOf = async (
+/** The containers carrying a label (`key=value`), by id. */
+export const containersLabelled = async (
   socketPath: string,
-  agentId: string
+  label: string
 ): Promise<Array<{ Id: string; State: string }>> => {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`orchestrator.agent-id=${agentId}`] }))
+  const filters = encodeURIComponent(JSON.stringify({ label: [label] }))
   const answer = await engineRequest(socketPath, "GET", `/containers/json?all=1&filters=${filters}`, {
     timeoutMs: 30_000
   })
   return JSON.parse(answer.body) as Array<{ Id: string; State: string }>
 }
 
-/** Removes every container labelled with one of the agent ids (force, with volumes). */
-export const removeContainersOf = async (socketPath: string, ...agentIds: ReadonlyArray<string>): Promise<void> => {
-  for (const agentId of agentIds) {
-    const list = await containersOf(socketPath, agentId)
+/** The containers an agent id labelled, by id. */
+export const containersOf = (socketPath: string, agentId: string): Promise<Array<{ Id: string; State: string }>> =>
+  containersLabelled(socketPath, `orchestrator.agent-id=${agentId}`)
+
+/** Removes every container carrying one of the labels (`key=value`; force, with volumes). */
+export const removeContainersLabelled = async (socketPath: string, ...labels: ReadonlyArray<string>): Promise<void> => {
+  for (const label of labels) {
+    const list = await containersLabelled(socketPath, label)
     await Promise.all(
       list.map((c) => engineRequest(socketPath, "DELETE", `/containers/${c.Id}?force=1&v=1`, { timeoutMs: 30_000 }))
     )
   }
 }
+
+/** Removes every container labelled with one of the agent ids (force, with volumes). */
+export const removeContainersOf = (socketPath: string, ...agentIds: ReadonlyArray<string>): Promise<void> =>
+  removeContainersLabelled(socketPath, ...agentIds.map((id) => `orchestrator.agent-id=${id}`))
 
 /** `docker inspect` of a container. */
 export const inspect = async (socketPath: string, id: string): Promise<DockerInspect> => {
