@@ -182,6 +182,43 @@ describe("LoadBalancer, TCP mode (real loopback sockets)", () => {
     expect((await lb.stats())[0]!.backends[0]).toMatchObject({ state: "up", failed: 0 })
   })
 
+  it("an answer-and-close backend (HTTP/1.0 style), then the client closes: every byte arrives, no side sees a reset", async () => {
+    const answer = "y".repeat(256 * 1024)
+    const backendSaw: Array<string> = []
+    const server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      socket.on("error", (error: NodeJS.ErrnoException) => backendSaw.push(error.code ?? "error"))
+      socket.once("data", () => socket.end(answer))
+      socket.on("end", () => backendSaw.push("end"))
+      socket.on("close", () => backendSaw.push("close"))
+    })
+    const backendPort = await listenLoopback(server, cleanup)
+    const { lb, port } = await setup([])
+    await lb.setBackends(port, [{ id: "once", host: "127.0.0.1", port: backendPort }])
+    for (let i = 0; i < 20; i++) {
+      backendSaw.length = 0
+      const client = createConnection(port)
+      const clientSaw: Array<string> = []
+      client.on("error", (error: NodeJS.ErrnoException) => clientSaw.push(error.code ?? "error"))
+      let received = 0
+      client.on("data", (chunk: Buffer) => {
+        received += chunk.length
+      })
+      // the client closes its side once it has the whole answer, as an HTTP client does on `Connection: close`
+      client.on("end", () => client.end())
+      client.write("GET / HTTP/1.0\r\n\r\n")
+      await new Promise((resolve) => client.once("close", resolve))
+      expect(received).toBe(answer.length)
+      expect(clientSaw).toEqual([])
+      await eventually("the backend's clean close", () => (backendSaw.includes("close") ? true : undefined))
+      expect(backendSaw).toEqual(["end", "close"])
+    }
+    const service = await eventually("every flow closed", async () => {
+      const [stats] = await lb.stats()
+      return stats?.active === 0 ? stats : undefined
+    })
+    expect(service).toMatchObject({ total: 20, active: 0, failed: 0 })
+  })
+
   it("passes backpressure on: a client that does not read stops the backend, and no byte is lost", async () => {
     const total = 64 * 1024 * 1024
     const sent = { total, written: 0 }

@@ -26,6 +26,8 @@ export class SocketFlow implements Flow {
   upstream: Socket | undefined = undefined
   /** Sockets of the pair not closed yet (once spliced). */
   open = 2
+  /** The socket closed because both its directions were done (see `onEnd`), not cut. */
+  closedDone: Socket | undefined = undefined
   constructor(
     readonly client: Socket,
     readonly pool: Pool,
@@ -63,8 +65,12 @@ const peerOf = (socket: Socket): Socket => {
   return socket === flow.client ? flow.upstream! : flow.client
 }
 
-/** A socket that closed without both of its directions ending cleanly: its peer must be cut too. */
-const abnormal = (socket: Socket): boolean => !socket.readableEnded || !socket.writableFinished
+/**
+ * A socket that closed without both of its directions ending cleanly: its peer must be cut too. A socket closed
+ * by {@link onEnd} once both of its directions were done counts as clean.
+ */
+const abnormal = (socket: Socket): boolean =>
+  !socket.readableEnded || !(socket.writableFinished || (socket as Paired)[kFlow]!.closedDone === socket)
 
 function onData(this: Socket, chunk: Buffer): void {
   if (!peerOf(this).write(chunk)) this.pause()
@@ -74,8 +80,18 @@ function onDrain(this: Socket): void {
   peerOf(this).resume()
 }
 
+/**
+ * Passes a half-close on. When the peer has half-closed already and has nothing left to send, both directions of
+ * the peer are done: it is closed at once (`close` sends the FIN) rather than shut down and then closed, one
+ * system call and one libuv request less per proxied connection (a backend that closes after answering, then the
+ * client, is every HTTP/1.0-style request).
+ */
 function onEnd(this: Socket): void {
-  peerOf(this).end()
+  const peer = peerOf(this)
+  if (peer.readableEnded && peer.writableLength === 0 && !peer.destroyed) {
+    ;(peer as Paired)[kFlow]!.closedDone = peer
+    peer.destroy()
+  } else peer.end()
 }
 
 function onClose(this: Socket): void {
