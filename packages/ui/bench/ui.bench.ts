@@ -24,20 +24,11 @@ import { tmpdir } from "node:os"
 import { extname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { App } from "@orchestrator/core"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { build } from "vite"
+import { chromiumPath, launch } from "../test/browser.js"
 import { changedCount, fullReports, publish, updateReports } from "./Synthetic.js"
 
-const chromiumPath = "/usr/bin/chromium"
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-]
 const viewport = { width: 1280, height: 800 }
 
 const arg = (name: string, fallback: string) => {
@@ -262,7 +253,7 @@ const main = async () => {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
   console.log(`bench ui: building the UI and the bare sigma.js page…`)
   const dirs = await buildPages()
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
+  const browser = await launch()
   const rows: Array<Row> = []
   try {
     for (const nodes of sizes) {

@@ -1,79 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { backoffDelay, Connection, type ConnectionState } from "../app/Connection.js"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { backoffDelay } from "../app/Connection.js"
 import type { ServerMessage } from "../app/Protocol.js"
-
-/** A WebSocket the test drives: it opens, receives and drops when told to, and records what the UI sends. */
-class FakeSocket extends EventTarget {
-  static readonly OPEN = 1
-  static opened: Array<FakeSocket> = []
-  readyState = 0
-  readonly sent: Array<unknown> = []
-  closedWith: ReadonlyArray<unknown> | undefined
-
-  constructor(readonly url: string) {
-    super()
-    FakeSocket.opened.push(this)
-  }
-
-  send(data: string): void {
-    this.sent.push(JSON.parse(data))
-  }
-
-  /** Like a browser: the `close` event comes later, from the network. */
-  close(code: number, reason: string): void {
-    this.closedWith = [code, reason]
-    this.readyState = 3
-  }
-
-  accept(): void {
-    this.readyState = FakeSocket.OPEN
-    this.dispatchEvent(new Event("open"))
-  }
-
-  receive(data: unknown): void {
-    this.dispatchEvent(new MessageEvent("message", { data: typeof data === "string" ? data : JSON.stringify(data) }))
-  }
-
-  drop(): void {
-    this.readyState = 3
-    this.dispatchEvent(new Event("close"))
-  }
-}
+import { connect as connectTo, FakeSocket, useFakeSockets } from "./fakeSocket.js"
 
 const url = "ws://ui.test/scope/api/v1/ws"
-const options = { pingIntervalMs: 1_000, idleTimeoutMs: 2_500, backoffBaseMs: 100, backoffMaxMs: 1_000 }
 const snapshot: ServerMessage = {
   type: "snapshot",
   view: { view: "containers", nodes: [], edges: [], total: 0, renderedAt: 1 }
 }
 
 /** A connection with recorded callbacks; the last socket it opened is `socket()`. */
-const connect = () => {
-  const states: Array<ConnectionState> = []
-  const messages: Array<ServerMessage> = []
-  let refused = 0
-  const connection = new Connection(
-    url,
-    { onState: (state) => states.push(state), onMessage: (m) => messages.push(m), onRefused: () => refused++ },
-    options
-  )
-  return { connection, states, messages, refused: () => refused, socket: () => FakeSocket.opened.at(-1)! }
-}
+const connect = () => connectTo(url)
 
 describe("Connection", () => {
-  beforeEach(() => {
-    FakeSocket.opened = []
-    vi.useFakeTimers({ now: 0 })
-    vi.stubGlobal("WebSocket", FakeSocket)
-    // No jitter: every delay is the doubling base.
-    vi.spyOn(Math, "random").mockReturnValue(0.5)
-  })
-
-  afterEach(() => {
-    vi.useRealTimers()
-    vi.unstubAllGlobals()
-    vi.restoreAllMocks()
-  })
+  useFakeSockets()
 
   it("subscribes once the socket opens, hands over messages, and subscribes again after a reconnect", () => {
     const { connection, states, messages, socket } = connect()

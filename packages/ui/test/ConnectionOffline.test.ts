@@ -1,62 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { Connection, type ConnectionState } from "../app/Connection.js"
+import { describe, expect, it, vi } from "vitest"
+import { connect as connectTo, FakeSocket, useFakeSockets } from "./fakeSocket.js"
 
-/** A WebSocket the test drives (as in Connection.test.ts): it opens and drops when told to. */
-class FakeSocket extends EventTarget {
-  static readonly OPEN = 1
-  static opened: Array<FakeSocket> = []
-  readyState = 0
-  readonly sent: Array<unknown> = []
-
-  constructor(readonly url: string) {
-    super()
-    FakeSocket.opened.push(this)
-  }
-
-  send(data: string): void {
-    this.sent.push(JSON.parse(data))
-  }
-
-  close(): void {
-    this.readyState = 3
-  }
-
-  accept(): void {
-    this.readyState = FakeSocket.OPEN
-    this.dispatchEvent(new Event("open"))
-  }
-
-  drop(): void {
-    this.readyState = 3
-    this.dispatchEvent(new Event("close"))
-  }
-}
-
-const options = { pingIntervalMs: 1_000, idleTimeoutMs: 2_500, backoffBaseMs: 100, backoffMaxMs: 1_000 }
-
-const connect = () => {
-  const states: Array<ConnectionState> = []
-  const connection = new Connection(
-    "ws://ui.test/api/v1/ws",
-    { onState: (s) => states.push(s), onMessage: () => {} },
-    options
-  )
-  return { connection, states, socket: () => FakeSocket.opened.at(-1)! }
-}
+const connect = () => connectTo("ws://ui.test/api/v1/ws")
 
 describe("Connection when the browser goes offline", () => {
-  beforeEach(() => {
-    FakeSocket.opened = []
-    vi.useFakeTimers({ now: 0 })
-    vi.stubGlobal("WebSocket", FakeSocket)
-    vi.spyOn(Math, "random").mockReturnValue(0.5)
-  })
-
-  afterEach(() => {
-    vi.useRealTimers()
-    vi.unstubAllGlobals()
-    vi.restoreAllMocks()
-  })
+  useFakeSockets()
 
   it("stops retrying while offline and reconnects (and re-subscribes) as soon as the network is back", () => {
     const { connection, states, socket } = connect()

@@ -1,30 +1,7 @@
 import { describe, expect, it } from "vitest"
-import type { RenderedEdge, RenderedNode } from "../app/Protocol.js"
+import type { RenderedNode } from "../app/Protocol.js"
 import { sortRows, ViewModel } from "../app/ViewModel.js"
-
-const node = (id: string, fields: Partial<RenderedNode> = {}): RenderedNode => ({
-  id,
-  topology: "containers",
-  label: id,
-  labelMinor: "",
-  rank: "",
-  shape: "hexagon",
-  status: "healthy",
-  pseudo: false,
-  stack: 1,
-  parents: {},
-  labels: {},
-  metrics: {},
-  members: [id],
-  ...fields
-})
-
-const edge = (source: string, target: string, connections: number): RenderedEdge => ({
-  id: `${source}->${target}`,
-  source,
-  target,
-  connections
-})
+import { edge, node } from "./graphFixtures.js"
 
 const emptyDelta = { add: [], update: [], remove: [], addEdges: [], updateEdges: [], removeEdges: [] }
 

@@ -4,34 +4,17 @@
  * headless Chromium. The test acts the way a person does (clicks, keys) and checks the outcome in Docker through
  * the Engine API: containers stop, logs stream, a terminal runs a command.
  */
-import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { App } from "@orchestrator/core"
-import { createProbe, type RunningProbe } from "@orchestrator/probe"
 import { hostname } from "node:os"
-import { type Browser, chromium, type Page } from "playwright-core"
-import { build } from "vite"
+import type { App } from "@orchestrator/core"
+import { createProbe, type RunningProbe } from "@orchestrator/probe"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { engineRequest } from "../../../test/fixtures/dockerApi.js"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
-import { BrowserCoverage } from "./browserCoverage.js"
+import { type BuiltUi, buildUi, coverageFileNamed, screenshots, watchErrors } from "./browser.js"
 
-const chromiumPath = "/usr/bin/chromium"
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-]
-const screenshots = fileURLToPath(new URL("../../../test-results/ui/", import.meta.url))
 /** This file's browser coverage, next to the one `ui.browser.test.ts` writes (both are merged by the check). */
-const coverageFile = fileURLToPath(new URL("../../../coverage/ui-browser/controls.json", import.meta.url))
+const coverageFile = coverageFileNamed("controls.json")
 
 /** Names of this file's containers (an interrupted earlier run's leftovers are removed first). */
 const prefix = "orch-ui-ctl-"
@@ -76,8 +59,7 @@ describe.skipIf(dockerFixture() === null)("container controls, logs and terminal
     return { id: Id as string, name: name(suffix) }
   }
 
-  let assetsDir: string
-  let coverage: BrowserCoverage
+  let ui: BuiltUi
   let app: App.App
   let probe: RunningProbe.RunningProbe
   let browser: Browser
@@ -97,25 +79,15 @@ describe.skipIf(dockerFixture() === null)("container controls, logs and terminal
 
   beforeAll(async () => {
     vi.setConfig({ expect: { poll: { interval: 50, timeout: 15_000 } } })
-    if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
     await removeOurs()
-    const [built, containers] = await Promise.all([
-      (async () => {
-        const dir = await mkdtemp(join(tmpdir(), "orchestrator-ui-controls-"))
-        await build({
-          configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
-          logLevel: "warn",
-          build: { outDir: dir, emptyOutDir: true, sourcemap: true, minify: false, reportCompressedSize: false }
-        })
-        return dir
-      })(),
+    const [, containers] = await Promise.all([
+      buildUi({ name: "controls", coverageFile }).then((built) => {
+        ui = built
+      }),
       Promise.all([run("alpha"), run("bravo"), run("charlie")])
     ])
-    assetsDir = built
     ;[alpha, bravo, charlie] = containers
-    coverage = new BrowserCoverage(assetsDir)
-    await mkdir(screenshots, { recursive: true })
-    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    app = await ui.serve()
     probe = await createProbe({
       appUrl: app.url,
       probeId: "ui-controls-probe",
@@ -127,23 +99,16 @@ describe.skipIf(dockerFixture() === null)("container controls, logs and terminal
       backoffInitialMs: 50,
       backoffMaxMs: 500
     })
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
-    page = await coverage.track(await browser.newPage({ viewport: { width: 1400, height: 900 } }))
-    errors = []
-    page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(`console: ${message.text()}`)
-    })
+    browser = await ui.launch()
+    page = await ui.coverage.track(await browser.newPage({ viewport: { width: 1400, height: 900 } }))
+    errors = watchErrors(page)
   })
 
   afterAll(async () => {
     vi.resetConfig()
-    await coverage?.collectAll()
-    await browser?.close()
+    await ui?.finish()
     await probe?.stop()
     await app?.close()
-    await coverage?.write(coverageFile)
-    if (assetsDir !== undefined) await rm(assetsDir, { recursive: true, force: true })
     if (socketPath !== "") await removeOurs()
   })
 

@@ -4,31 +4,14 @@
  * place, the details panel, the URL) and the graph sigma draws, through the test hook the UI exposes in
  * test builds (`window.orchestratorGraph`).
  */
-import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { App, Report } from "@orchestrator/core"
-import { type Browser, chromium, type Page } from "playwright-core"
-import { build } from "vite"
+import { type App, Report } from "@orchestrator/core"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { defaultMode } from "../app/HashState.js"
 import { fullReports, publish as publishSynthetic, updateReports } from "../bench/Synthetic.js"
-import { BrowserCoverage, browserCoverageFile } from "./browserCoverage.js"
+import { type BuiltUi, buildUi, coverageFileNamed, screenshots, watchErrors } from "./browser.js"
 
-const chromiumPath = "/usr/bin/chromium"
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-]
-const screenshots = fileURLToPath(new URL("../../../test-results/ui/", import.meta.url))
-const coverageFile = join(dirname(browserCoverageFile), "graph.json")
+const coverageFile = coverageFileNamed("graph.json")
 
 const now = Date.now()
 const containerId = (name: string) => `${name.replace(/[^a-z0-9]/g, "")}${"0".repeat(64)}`.slice(0, 64)
@@ -80,17 +63,6 @@ const probeB = [
   container("old-job", "node-b", "exited"),
   endpoint("10.0.1.2", 42000, "cache-1", [";10.0.0.4;5432"])
 ]
-
-const launch = () => chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
-
-const watchErrors = (page: Page): Array<string> => {
-  const errors: Array<string> = []
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`))
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`)
-  })
-  return errors
-}
 
 const hook = "window.orchestratorGraph"
 
@@ -165,28 +137,17 @@ const rgb = (hex: string): [number, number, number] =>
 const near = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, tolerance = 40) =>
   a.every((v, i) => Math.abs(v - b[i]!) <= tolerance)
 
-let assetsDir: string
-let coverage: BrowserCoverage
+let ui: BuiltUi
 
 beforeAll(async () => {
   vi.setConfig({ expect: { poll: { interval: 50, timeout: 15_000 } } })
-  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
-  assetsDir = await mkdtemp(join(tmpdir(), "orchestrator-ui-graph-"))
-  await build({
-    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
-    // "test" builds expose window.orchestratorGraph.
-    mode: "test",
-    logLevel: "warn",
-    build: { outDir: assetsDir, emptyOutDir: true, sourcemap: true, minify: false, reportCompressedSize: false }
-  })
-  coverage = new BrowserCoverage(assetsDir)
-  await mkdir(screenshots, { recursive: true })
+  // "test" builds expose window.orchestratorGraph.
+  ui = await buildUi({ name: "graph", coverageFile, mode: "test" })
 })
 
 afterAll(async () => {
   vi.resetConfig()
-  await coverage?.write(coverageFile)
-  if (assetsDir !== undefined) await rm(assetsDir, { recursive: true, force: true })
+  await ui?.finish()
 })
 
 describe("the graph view against a real app server", () => {
@@ -198,16 +159,15 @@ describe("the graph view against a real app server", () => {
   const publish = (reports: ReadonlyArray<Report.Report>) => publishSynthetic(app.url, reports, registered)
 
   beforeAll(async () => {
-    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    app = await ui.serve()
     await publish([report("probe-a", "full", 0, probeA), report("probe-b", "full", 0, probeB)])
-    browser = await launch()
-    page = await coverage.track(await browser.newPage({ viewport: { width: 1280, height: 800 } }))
+    browser = await ui.launch()
+    page = await ui.coverage.track(await browser.newPage({ viewport: { width: 1280, height: 800 } }))
     errors = watchErrors(page)
   })
 
   afterAll(async () => {
-    await coverage.collectAll()
-    await browser?.close()
+    await ui.closeBrowsers()
     await app?.close()
   })
 
@@ -436,15 +396,14 @@ describe("the graph view with hundreds of containers", () => {
   const options = { containers: 600, perHost: 50, edgesPerNode: 2, probes: 1 }
 
   beforeAll(async () => {
-    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    app = await ui.serve()
     await publishSynthetic(app.url, fullReports(options, Date.now()))
-    browser = await launch()
-    page = await coverage.track(await browser.newPage({ viewport: { width: 1280, height: 800 } }))
+    browser = await ui.launch()
+    page = await ui.coverage.track(await browser.newPage({ viewport: { width: 1280, height: 800 } }))
   })
 
   afterAll(async () => {
-    await coverage.collectAll()
-    await browser?.close()
+    await ui.closeBrowsers()
     await app?.close()
   })
 

@@ -1,4 +1,4 @@
-/** Rendered nodes and edges for the graph's unit tests. */
+/** Rendered nodes and edges, as the app server sends them, for the unit tests of the views and the graph. */
 import type { RenderedEdge, RenderedNode } from "../app/Protocol.js"
 
 /** A container node; fields override the defaults. */

@@ -4,32 +4,16 @@
  * collectors) with three busybox containers on the shared dockerd: `web` (busy, held to a fifth of a CPU), `db`
  * (idle) and `job` (exited). The test reads only what a user sees (rows, tabs, the URL, messages).
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { App } from "@orchestrator/core"
+import type { App } from "@orchestrator/core"
 import { createProbe } from "@orchestrator/probe"
-import { type Browser, chromium, type Page } from "playwright-core"
-import { build } from "vite"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { engineRequest } from "../../../test/fixtures/dockerApi.js"
 import { dockerFixture } from "../../../test/fixtures/index.js"
-import { BrowserCoverage, browserCoverageFile } from "./browserCoverage.js"
+import { type BuiltUi, buildUi, coverageFileNamed, screenshots, watchErrors } from "./browser.js"
 
-const chromiumPath = "/usr/bin/chromium"
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-]
-const screenshots = fileURLToPath(new URL("../../../test-results/ui/", import.meta.url))
 /** This file's share of the browser coverage, next to the one ui.browser.test.ts writes. */
-const coverageFile = join(dirname(browserCoverageFile), "search-coverage-final.json")
+const coverageFile = coverageFileNamed("search-coverage-final.json")
 
 /** Labels that tell this run's containers apart from any other test's on the shared dockerd. */
 const run = String(process.pid)
@@ -69,16 +53,6 @@ const hashOf = (page: Page): Record<string, string> => {
   return out
 }
 
-/** Collects uncaught page errors and console errors, which fail the test at the end. */
-const watchErrors = (page: Page): Array<string> => {
-  const errors: Array<string> = []
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`))
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`)
-  })
-  return errors
-}
-
 const until = async (what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs
   while (!(await predicate())) {
@@ -90,8 +64,7 @@ const until = async (what: string, predicate: () => boolean | Promise<boolean>, 
 describe.skipIf(docker === null)("search, filters and views against a real probe and real containers", () => {
   const socketPath = docker?.socketPath ?? ""
   const image = docker?.testImage ?? ""
-  let assetsDir: string
-  let coverage: BrowserCoverage
+  let ui: BuiltUi
   let app: App.App
   let probe: Awaited<ReturnType<typeof createProbe>>
   let browser: Browser
@@ -136,29 +109,24 @@ describe.skipIf(docker === null)("search, filters and views against a real probe
 
   /** Reloads a page, keeping the coverage counted so far (a reload starts the scripts' counts again). */
   const reload = async (target: Page) => {
-    await coverage.collect(target)
-    await coverage.track(target)
+    await ui.coverage.collect(target)
+    await ui.coverage.track(target)
     await target.reload()
   }
 
-  const startApp = (port = 0) => App.createApp({ port, uiAssetsDir: assetsDir, deltaIntervalMs: 50 })
+  const startApp = (port = 0) => ui.serve({ port, deltaIntervalMs: 50 })
 
   beforeAll(async () => {
     vi.setConfig({ expect: { poll: { interval: 50, timeout: 15_000 } } })
-    assetsDir = await mkdtemp(join(tmpdir(), "orchestrator-ui-search-"))
     await removeContainers()
     await Promise.all([
-      build({
-        configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
-        logLevel: "warn",
-        build: { outDir: assetsDir, emptyOutDir: true, sourcemap: true, minify: false, reportCompressedSize: false }
+      buildUi({ name: "search", coverageFile }).then((built) => {
+        ui = built
       }),
       startContainer(names.web, "web", ["sh", "-c", "while :; do :; done"]),
       startContainer(names.db, "db", ["sleep", "3600"]),
-      startContainer(names.job, "job", ["true"]),
-      mkdir(screenshots, { recursive: true })
+      startContainer(names.job, "job", ["true"])
     ])
-    coverage = new BrowserCoverage(assetsDir)
     app = await startApp()
     probe = await createProbe({
       appUrl: app.url,
@@ -179,22 +147,19 @@ describe.skipIf(docker === null)("search, filters and views against a real probe
         nodes.some((n) => n.label === names.job && n.status === "stopped")
       )
     })
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
+    browser = await ui.launch()
     // A context of its own, so a second tab can share the page's localStorage.
     const context = await browser.newContext({ viewport: { width: 1280, height: 760 } })
-    page = await coverage.track(await context.newPage())
+    page = await ui.coverage.track(await context.newPage())
     errors = watchErrors(page)
   })
 
   afterAll(async () => {
     vi.resetConfig()
-    await coverage?.collectAll()
-    await browser?.close()
+    await ui?.finish()
     await probe?.stop()
     await app?.close()
-    await coverage?.write(coverageFile)
     if (docker !== null) await removeContainers()
-    if (assetsDir !== undefined) await rm(assetsDir, { recursive: true, force: true })
   })
 
   it("lists the views that have data, each with the server's node count", async () => {
@@ -269,7 +234,7 @@ describe.skipIf(docker === null)("search, filters and views against a real probe
   })
 
   it("draws a view seen before at once, while a slow server's snapshot is on its way", async () => {
-    const slow = await coverage.track(await browser.newPage())
+    const slow = await ui.coverage.track(await browser.newPage())
     const slowErrors = watchErrors(slow)
     // Every message from the server reaches this page 1.5 s late.
     await slow.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
@@ -296,7 +261,7 @@ describe.skipIf(docker === null)("search, filters and views against a real probe
     // A view not seen yet has nothing to draw until its snapshot arrives.
     expect(await switchTo("processes")).toEqual({ rows: [], empty: "Loading…" })
     await expect.poll(() => slow.locator("p.empty").textContent()).toBe(noMatch)
-    await coverage.collect(slow)
+    await ui.coverage.collect(slow)
     await slow.close()
     expect(slowErrors).toEqual([])
   })

@@ -4,29 +4,12 @@
  * sparklines), and a fake probe answers controls on its control channel. The test reads only what a user
  * sees (rows, the details panel, the URL).
  */
-import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import { App, Report } from "@orchestrator/core"
-import { type Browser, chromium, errors as playwrightErrors, type Page } from "playwright-core"
-import { build } from "vite"
+import { type App, Report } from "@orchestrator/core"
+import { type Browser, errors as playwrightErrors, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { WebSocket } from "ws"
-import { BrowserCoverage } from "./browserCoverage.js"
-
-const chromiumPath = "/usr/bin/chromium"
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run"
-]
-const screenshots = fileURLToPath(new URL("../../../test-results/ui/", import.meta.url))
+import { type BuiltUi, buildUi, screenshots, watchErrors } from "./browser.js"
+import { browserCoverageFile } from "./browserCoverage.js"
 
 const now = Date.now()
 const containerId = (name: string) => `${name.replace(/[^a-z0-9]/g, "")}${"0".repeat(64)}`.slice(0, 64)
@@ -177,8 +160,6 @@ const fakeControlChannel = async (app: App.App, probeId: string) => {
   return { received, close: () => socket.close() }
 }
 
-const launch = () => chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true })
-
 /** The labels in the table, in the order shown. */
 const labels = (page: Page) => page.locator("table.nodes tbody tr td.label").allTextContents()
 
@@ -186,42 +167,18 @@ const labels = (page: Page) => page.locator("table.nodes tbody tr td.label").all
 const focusedRow = (page: Page) =>
   page.evaluate("document.activeElement?.querySelector('td.label')?.textContent ?? null")
 
-/** Collects uncaught page errors and console errors, which fail the test at the end. */
-const watchErrors = (page: Page): Array<string> => {
-  const errors: Array<string> = []
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`))
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`console: ${message.text()}`)
-  })
-  return errors
-}
-
-/**
- * The UI under test: built from the current source (never a stale dist/) into a folder of this run, so runs in
- * parallel do not replace each other's files and the shipped dist/ui stays as `npm run build` made it. The
- * source map and unminified code are for {@link BrowserCoverage}.
- */
-let assetsDir: string
-let coverage: BrowserCoverage
+/** The UI under test, built from the current source for this run (see {@link buildUi}). */
+let ui: BuiltUi
 
 beforeAll(async () => {
   // With other suites running (two cores, several Chromiums), a page can take seconds to react: poll longer.
   vi.setConfig({ expect: { poll: { interval: 50, timeout: 10_000 } } })
-  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`)
-  assetsDir = await mkdtemp(join(tmpdir(), "orchestrator-ui-test-"))
-  await build({
-    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
-    logLevel: "warn",
-    build: { outDir: assetsDir, emptyOutDir: true, sourcemap: true, minify: false, reportCompressedSize: false }
-  })
-  coverage = new BrowserCoverage(assetsDir)
-  await mkdir(screenshots, { recursive: true })
+  ui = await buildUi({ name: "test", coverageFile: browserCoverageFile })
 })
 
 afterAll(async () => {
   vi.resetConfig()
-  await coverage?.write()
-  if (assetsDir !== undefined) await rm(assetsDir, { recursive: true, force: true })
+  await ui?.finish()
 })
 
 describe("the web UI against a real app server", () => {
@@ -232,19 +189,18 @@ describe("the web UI against a real app server", () => {
   let probe: Awaited<ReturnType<typeof fakeControlChannel>>
 
   beforeAll(async () => {
-    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    app = await ui.serve()
     await publish(app, probeA)
     await publish(app, probeB)
     probe = await fakeControlChannel(app, "probe-a")
-    browser = await launch()
-    page = await coverage.track(await browser.newPage({ viewport: { width: 1280, height: 760 } }))
+    browser = await ui.launch()
+    page = await ui.coverage.track(await browser.newPage({ viewport: { width: 1280, height: 760 } }))
     errors = watchErrors(page)
   })
 
   afterAll(async () => {
     probe?.close()
-    await coverage.collectAll()
-    await browser?.close()
+    await ui.closeBrowsers()
     await app?.close()
   })
 
@@ -414,19 +370,19 @@ describe("the web UI against a real app server", () => {
   })
 
   it("restores the view, search and selected node from a shared link", async () => {
-    const other = await coverage.track(await browser.newPage())
+    const other = await ui.coverage.track(await browser.newPage())
     const otherErrors = watchErrors(other)
     await other.goto(`${app.url}/#view=containers&search=db&topology=containers&node=${containerId("db-1")}`)
     await expect.poll(() => labels(other)).toEqual(["db-1"])
     await expect.poll(() => other.locator("aside.details h2").textContent()).toBe("db-1")
     expect(await other.getByRole("searchbox", { name: "Search nodes" }).inputValue()).toBe("db")
-    await coverage.collect(other)
+    await ui.coverage.collect(other)
     await other.close()
     expect(otherErrors).toEqual([])
   })
 
   it("says so when a link names a view and a node the app server does not know", async () => {
-    const other = await coverage.track(await browser.newPage())
+    const other = await ui.coverage.track(await browser.newPage())
     const otherErrors = watchErrors(other)
     await other.goto(`${app.url}/#view=nope&topology=containers&node=gone`)
     await expect
@@ -443,14 +399,14 @@ describe("the web UI against a real app server", () => {
     await other.locator('.views button[data-view="containers"]').click()
     await expect.poll(() => labels(other)).toEqual(["db-1", "old-job", "web-1"])
     expect(await other.locator("p.banner").isHidden()).toBe(true)
-    await coverage.collect(other)
+    await ui.coverage.collect(other)
     await other.close()
     // The browser logs the unknown node's 404; nothing else may fail.
     expect(otherErrors.filter((e) => !e.includes("404"))).toEqual([])
   })
 
   it("keeps asking for the session while the app server cannot be reached", async () => {
-    const other = await coverage.track(await browser.newPage())
+    const other = await ui.coverage.track(await browser.newPage())
     const otherErrors = watchErrors(other)
     await other.clock.install()
     await other.route("**/api/v1/auth/session", (route) => route.abort("connectionrefused"), { times: 1 })
@@ -461,7 +417,7 @@ describe("the web UI against a real app server", () => {
     // The next attempt is due a second later.
     await other.clock.fastForward(1_000)
     await expect.poll(() => labels(other)).toEqual(["db-1", "old-job", "web-1"])
-    await coverage.collect(other)
+    await ui.coverage.collect(other)
     await other.close()
     // The browser logs the refused request; nothing else may fail.
     expect(otherErrors.filter((e) => !e.includes("ERR_CONNECTION_REFUSED"))).toEqual([])
@@ -472,7 +428,7 @@ describe("the web UI against a real app server", () => {
     await app.close()
     await expect.poll(() => page.locator(".pill").textContent()).toContain("Offline")
     await page.screenshot({ path: `${screenshots}offline.png` })
-    app = await App.createApp({ port, uiAssetsDir: assetsDir, deltaIntervalMs: 20 })
+    app = await ui.serve({ port })
     await publish(app, probeB)
     // Skip the backoff wait. On a loaded machine the backoff timer can win the race: the page is live again
     // before the click and the button is hidden, which is as good.
@@ -497,16 +453,15 @@ describe("the web UI against an app server that requires a token", () => {
   let errors: Array<string>
 
   beforeAll(async () => {
-    app = await App.createApp({ port: 0, uiAssetsDir: assetsDir, deltaIntervalMs: 20, token })
+    app = await ui.serve({ token })
     await publish(app, probeA, token)
-    browser = await launch()
-    page = await coverage.track(await browser.newPage())
+    browser = await ui.launch()
+    page = await ui.coverage.track(await browser.newPage())
     errors = watchErrors(page)
   })
 
   afterAll(async () => {
-    await coverage.collectAll()
-    await browser?.close()
+    await ui.closeBrowsers()
     await app?.close()
   })
 
