@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
 import { Context, type Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
   pauseZooKeeperServer,
-  removeZooKeeperServer,
   resumeZooKeeperServer,
-  startZooKeeperServer,
-  type ZooKeeperServerInfo,
+  privateZooKeeperServer,
   zookeeperFixture
 } from "../../../../test/fixtures/index.js"
 import * as LeaderDetector from "../../src/cluster/election/LeaderDetector.js"
@@ -18,16 +16,7 @@ const fixture = zookeeperFixture()
 describe.skipIf(fixture === null)(
   "Leader election and a master losing its session (a private ZooKeeper server)",
   () => {
-    let server: ZooKeeperServerInfo
-    beforeAll(async () => {
-      server = await startZooKeeperServer({ name: "election" })
-    })
-    afterAll(async () => {
-      if (server !== undefined) {
-        resumeZooKeeperServer(server)
-        await removeZooKeeperServer(server)
-      }
-    })
+    const server = privateZooKeeperServer("election")
 
     const info = (id: string) => JSON.stringify({ id, url: `http://${id}:5050`, hostname: id, pid: 1 })
 
@@ -37,7 +26,7 @@ describe.skipIf(fixture === null)(
         const scope = yield* Scope.make()
         const context = yield* Layer.buildWithScope(
           LeaderElection.layer({ path, data: info(id) }).pipe(
-            Layer.provideMerge(ZooKeeperClient.layer({ connectString: server.connectString, sessionTimeoutMs }))
+            Layer.provideMerge(ZooKeeperClient.layer({ connectString: server().connectString, sessionTimeoutMs }))
           ),
           scope
         )
@@ -89,10 +78,10 @@ describe.skipIf(fixture === null)(
         const a = yield* candidate(path, "a", 1_000)
         yield* leads(a.election, true)
         // freeze the only server: no answer reaches the client, which must decide on its own
-        pauseZooKeeperServer(server)
+        pauseZooKeeperServer(server())
         const frozenAt = Date.now()
         const stopped = yield* leads(a.election, false, "5 seconds").pipe(
-          Effect.ensuring(Effect.sync(() => resumeZooKeeperServer(server)))
+          Effect.ensuring(Effect.sync(() => resumeZooKeeperServer(server())))
         )
         const after = Date.now() - frozenAt
         expect(Option.isSome(stopped)).toBe(true)
@@ -109,7 +98,7 @@ describe.skipIf(fixture === null)(
         host: "127.0.0.1",
         port: 0,
         zookeeper: {
-          connectString: server.connectString,
+          connectString: server().connectString,
           root: `/master-expiry-${process.pid}`,
           sessionTimeoutMs: 1_000
         }
@@ -118,7 +107,7 @@ describe.skipIf(fixture === null)(
         const deadline = Date.now() + 10_000
         while (!(await master.isLeader()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
         expect((await fetch(`${master.url}/api/v1/agents`)).status).toBe(200)
-        pauseZooKeeperServer(server)
+        pauseZooKeeperServer(server())
         const frozenAt = Date.now()
         try {
           while ((await master.isLeader()) && Date.now() - frozenAt < 5_000) await new Promise((r) => setTimeout(r, 20))
@@ -128,7 +117,7 @@ describe.skipIf(fixture === null)(
           expect(await answer.json()).toMatchObject({ error: "NotLeader" })
           expect(await (await fetch(`${master.url}/metrics`)).text()).toMatch(/^orchestrator_master_leader 0$/m)
         } finally {
-          resumeZooKeeperServer(server)
+          resumeZooKeeperServer(server())
         }
       } finally {
         await master.stop()

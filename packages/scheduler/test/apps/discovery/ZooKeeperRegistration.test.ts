@@ -1,12 +1,10 @@
 import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import {
   pauseZooKeeperServer,
-  removeZooKeeperServer,
   resumeZooKeeperServer,
-  startZooKeeperServer,
-  type ZooKeeperServerInfo,
+  privateZooKeeperServer,
   zookeeperFixture
 } from "../../../../../test/fixtures/index.js"
 import {
@@ -197,19 +195,10 @@ describe.skipIf(fixture === null)("createServiceRegistry (the Promise facade)", 
 })
 
 describe.skipIf(fixture === null)("ZooKeeperRegistration across a session expiry (private server)", () => {
-  let server: ZooKeeperServerInfo | undefined
-  beforeAll(async () => {
-    server = await startZooKeeperServer({ name: "discovery-expiry" })
-  })
-  afterAll(async () => {
-    if (server !== undefined) {
-      resumeZooKeeperServer(server)
-      await removeZooKeeperServer(server)
-    }
-  })
+  const server = privateZooKeeperServer("discovery-expiry")
 
   it("creates every node again in the new session once the old one expired", async () => {
-    const connectString = server?.connectString ?? ""
+    const connectString = server().connectString
     const root = "/services"
     const mirror = await start(connectString, root, 1_000)
     await mirror.set("/prod/web", [web0, web1, web2])
@@ -217,13 +206,13 @@ describe.skipIf(fixture === null)("ZooKeeperRegistration across a session expiry
     const before = await mirror.sessionId()
 
     // a partition longer than the session timeout: the client declares the session expired on its own
-    if (server !== undefined) pauseZooKeeperServer(server)
+    pauseZooKeeperServer(server())
     try {
       await eventually(async () => (await mirror.registered()).length === 0, 5_000, "the expiry")
       // a change while ZooKeeper is unreachable is applied once it is back
       await mirror.set("/prod/web", [web0, web2])
     } finally {
-      if (server !== undefined) resumeZooKeeperServer(server)
+      resumeZooKeeperServer(server())
     }
 
     const reader = await connectPlain(connectString)
