@@ -13,6 +13,7 @@
 #   conntrack       connection tracking for the probe's network collectors
 #   iproute2        `ip`, used to give a private test dockerd its own bridge
 #   prometheus      a real Prometheus server for the rollout analyzer's Prometheus provider tests
+#   docker-registry a local image registry (distribution) on loopback: the containerizer's image pull tests
 set -euo pipefail
 
 check_only=false
@@ -35,9 +36,10 @@ has_command chromium || missing+=(chromium)
 has_command conntrack || missing+=(conntrack)
 has_command ip || missing+=(iproute2)
 has_command prometheus || missing+=(prometheus)
+has_command docker-registry || missing+=(docker-registry)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "provision: all test prerequisites are installed (docker.io busybox-static zookeeper chromium conntrack iproute2 prometheus)"
+  echo "provision: all test prerequisites are installed (docker.io busybox-static zookeeper chromium conntrack iproute2 prometheus docker-registry)"
   exit 0
 fi
 
@@ -67,6 +69,8 @@ package_installed busybox-static || still_missing+=(busybox-static)
 has_command chromium || still_missing+=(chromium)
 has_command conntrack || still_missing+=(conntrack)
 has_command ip || still_missing+=(iproute2)
+has_command prometheus || still_missing+=(prometheus)
+has_command docker-registry || still_missing+=(docker-registry)
 if [[ ${#still_missing[@]} -gt 0 ]]; then
   echo "provision: still missing after apt-get install: ${still_missing[*]}" >&2
   exit 1
