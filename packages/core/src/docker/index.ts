@@ -6,3 +6,4 @@
  */
 export { DockerClient, type DockerClientOptions, defaultSocketPath, make } from "./DockerClient.js"
 export { DockerError, DockerUnavailable } from "./DockerError.js"
+export { secretEnvLabel, secretEnvNames } from "./ContainerLabels.js"
