@@ -35,8 +35,14 @@
  *
  * - An unreachable engine is not an error of the hook: the run returns no nodes and a `docker/engine` health
  *   entry with status `failed`; `docker/events` reads `degraded` while the event stream is down.
- * - Env values of names that look secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`, `*CREDENTIAL*`,
- *   `*AUTH*`…) and passwords in URLs are replaced by `<redacted>` unless `redactEnv: false`.
+ * - Secrets in env: the values of the variables a container's `orchestrator.secret-env` label lists
+ *   (`secretEnvLabel` of `@orchestrator/core/docker`; the scheduler sets it on containers whose env it filled
+ *   from secrets) are always replaced by `<redacted>`, whatever their names, and those values (4 characters or
+ *   more) are also replaced wherever else they occur in the node (other env values, the command, labels).
+ *   Values of names that look secret (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`, `*CREDENTIAL*`, `*AUTH*`…)
+ *   and passwords in URLs are replaced too, unless `redactEnv: false`. The label itself holds names only.
+ * - The plugin's tagger `secrets` replaces those listed values in the nodes of the container's processes too
+ *   (a task started as `app --password "$DB"` has the value in its command line).
  * - Rates need two readings: a container's first run has only `memory`.
  * - Each {@link plugin} call keeps its own caches and event stream: register one instance per probe, and
  *   `close()` it when done (the stream also closes by itself after `idleCloseMs` without a run).
@@ -51,6 +57,7 @@ import { Schema } from "effect"
 import { ContainerCollector, type CollectorStats } from "./internal/docker/collector.js"
 import { defaultSocketPath as socketFromEnv } from "./internal/docker/engine.js"
 import { Keys as NodeKeys } from "./internal/docker/nodes.js"
+import { scrubProcesses } from "./internal/docker/processSecrets.js"
 
 /**
  * The plugin's name, also its collector's name: health entries read `docker/collector/docker`, and the
@@ -98,7 +105,10 @@ export const Keys = NodeKeys
 export const Options = Schema.Struct({
   /** The engine's unix socket (default: `DOCKER_HOST` when it is `unix://…`, else `/var/run/docker.sock`). */
   socketPath: Schema.optionalKey(Schema.String),
-  /** Replace the values of env variables whose names look secret (default true). */
+  /**
+   * Replace the values of env variables whose names look secret (default true). The variables a container's
+   * `orchestrator.secret-env` label lists are redacted whatever this says.
+   */
   redactEnv: Schema.optionalKey(Schema.Boolean),
   /** List the `docker.*` controls a container's state offers on its node (default true). */
   controls: Schema.optionalKey(Schema.Boolean),
@@ -213,6 +223,12 @@ export const plugin = (): DockerCollectorPlugin => {
           collector.requestReport = ctx.requestReport
           return collector.collect(ctx)
         }
+      }
+    ],
+    taggers: [
+      {
+        name: "secrets",
+        tag: (fragment) => (state === undefined ? fragment : scrubProcesses(fragment, state.secrets()))
       }
     ]
   })

@@ -13,7 +13,7 @@
  * | `docker.logs`    | `containers:read`  | any but removing                | `follow` (default true), `tail` (N or `all`, default 200), `timestamps` | a pipe (stdout and stderr) |
  * | `docker.exec`    | `containers:exec`  | running                         | `command` (argv, default a shell), `cols`, `rows` | a terminal pipe (TTY; input, resize) |
  * | `docker.attach`  | `containers:exec`  | running                         | `cols`, `rows`                              | a terminal pipe on the container's own stdio |
- * | `docker.inspect` | `containers:read`  | any                             |                                             | the inspect JSON (env redacted) |
+ * | `docker.inspect` | `containers:read`  | any                             |                                             | the inspect JSON (secrets redacted) |
  *
  * Each request names one container (`nodeId`: its id; a name works too). A bulk request from the app names
  * many containers and reaches the probe as one request per container, each answered on its own: one that
@@ -21,6 +21,13 @@
  *
  * **Gotchas**
  *
+ * - Secrets are kept out of control answers: `docker.inspect` redacts `Config.Env` like the collector does (the
+ *   values of the variables the container's `orchestrator.secret-env` label lists, always; secret-looking
+ *   names unless `redactEnv: false`) and removes the listed values from the rest of the answer; the output of
+ *   `docker.logs`, `docker.attach` and `docker.exec` has the listed values (4 characters or more) replaced by
+ *   `<redacted>` (output that ends with the start of a value waits for the next bytes, or the end of the
+ *   stream, to tell). A user allowed to exec can still read the environment in another form (`env | base64`):
+ *   grant `containers:exec` only to those who may see the container's secrets.
  * - Errors name the container: `docker.stop on container "web" (1a2b3c4d5e6f): No such container: 1a2b…`.
  * - A state change also shows through the collector's event stream; controls call `ctx.requestReport` too.
  * - Closing an `attach` pipe leaves the container running, but a container created with `StdinOnce` (as
@@ -44,7 +51,8 @@ import {
   makeEngine
 } from "./internal/docker/engine.js"
 import { pump } from "./internal/docker/pump.js"
-import { redactInspect } from "./internal/docker/redact.js"
+import { inspectSecretValues, redactInspect } from "./internal/docker/redact.js"
+import { type StreamScrubber, streamScrubber } from "./internal/docker/scrubStream.js"
 import * as Pipes from "./Pipes.js"
 
 /**
@@ -80,7 +88,10 @@ export const forState: (state: string | undefined) => ReadonlyArray<string> = co
 export const Options = Schema.Struct({
   /** The engine's unix socket (default: `DOCKER_HOST` when it is `unix://…`, else `/var/run/docker.sock`). */
   socketPath: Schema.optionalKey(Schema.String),
-  /** Redact env values of secret-looking names in `docker.inspect` answers (default true). */
+  /**
+   * Redact env values of secret-looking names in `docker.inspect` answers (default true). The variables a
+   * container's `orchestrator.secret-env` label lists are redacted whatever this says.
+   */
   redactEnv: Schema.optionalKey(Schema.Boolean),
   /** The shell `docker.exec` runs when the request names no `command` (default: bash when present, else sh). */
   shell: Schema.optionalKey(Schema.Array(Schema.String))
@@ -195,6 +206,7 @@ const terminal = async (
     readonly demux: boolean
     readonly ended: () => string | Promise<string>
     readonly result: unknown
+    readonly scrub: StreamScrubber
   }
 ): Promise<Pipes.PipeStream> => {
   if (options.size !== undefined) await options.resize(options.size)
@@ -206,7 +218,7 @@ const terminal = async (
       pipe.onResize((size) => {
         void options.resize(size)
       })
-      pump(socket, pipe, { head, demux: options.demux, ended: options.ended })
+      pump(socket, pipe, { head, demux: options.demux, ended: options.ended, scrub: options.scrub })
     },
     { result: options.result }
   )
@@ -360,7 +372,8 @@ export const plugin = () => {
         (pipe) =>
           pump(response, pipe, {
             demux: !tty,
-            ended: () => (follow ? "the container's log stream ended" : "end of logs")
+            ended: () => (follow ? "the container's log stream ended" : "end of logs"),
+            scrub: streamScrubber(inspectSecretValues(details))
           }),
         { result: { container, name: nameOf(details, target.name), follow, tail, tty } }
       )
@@ -384,6 +397,7 @@ export const plugin = () => {
             ? ["/bin/sh", "-c", given]
             : (ctx.options.shell ?? defaultShell)
       const size = sizeArg(request.args)
+      const details = await inspect(engine, target, ctx.signal)
       const consoleSize = size !== undefined ? { ConsoleSize: [size.rows, size.cols] } : {}
       const created = (await engine.json("POST", `/containers/${target.ref}/exec`, {
         signal: ctx.signal,
@@ -418,7 +432,8 @@ export const plugin = () => {
             return "exited"
           }
         },
-        result: { container: request.nodeId, name: target.name, exec: execId, tty: true, command }
+        result: { container: request.nodeId, name: target.name, exec: execId, tty: true, command },
+        scrub: streamScrubber(inspectSecretValues(details))
       })
     }
   )
@@ -451,6 +466,7 @@ export const plugin = () => {
             : Promise.resolve(undefined),
         demux: !tty,
         ended: () => "detached: the container's output ended",
+        scrub: streamScrubber(inspectSecretValues(details)),
         result: {
           container: typeof details.Id === "string" ? details.Id : request.nodeId,
           name: nameOf(details, target.name),
@@ -470,7 +486,7 @@ export const plugin = () => {
     },
     async (target, engine, _request, ctx) => {
       const json = await inspect(engine, target, ctx.signal)
-      return ctx.options.redactEnv === false ? json : redactInspect(json)
+      return redactInspect(json, ctx.options.redactEnv !== false)
     }
   )
 

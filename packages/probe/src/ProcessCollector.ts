@@ -31,6 +31,8 @@
  * - In a container, run with the host's pid namespace and mount the host's /proc and /etc (`procRoot`,
  *   `etcRoot`).
  * - Each {@link plugin} call keeps its own process table: register one instance per probe.
+ * - Command lines are reported as they are; the Docker plugin's tagger (`docker/tagger/secrets`) replaces the
+ *   secret values of a container that has an `orchestrator.secret-env` label in its processes' nodes.
  *
  * @since 0.1.0
  */

@@ -349,8 +349,14 @@ describe.skipIf(dockerFixture() === null)("DockerCollector (the shared dockerd)"
         `${((performance.now() - wall) / runs).toFixed(1)} ms wall, ${(after.requests - before.requests) / runs} engine requests per run, ` +
         `${after.cgroupReadings - before.cgroupReadings} cgroup readings`
     )
-    expect((after.requests - before.requests) / runs).toBe(1)
-    expect(after.inspects).toBe(before.inspects)
+    // Other suites create, stop and remove containers on the shared dockerd meanwhile: only a container an
+    // event named (or whose listed state changed, its event maybe still on the way) may be inspected again, and
+    // besides the one list per run only an image-list refresh (for a new image) or an event-stream reconnect
+    // may cost a request. On a quiet engine both are 0; inspecting every container every run would be 500.
+    const inspects = after.inspects - before.inspects
+    expect(inspects).toBeLessThanOrEqual(after.events.events - before.events.events + 3)
+    expect(after.requests - before.requests - inspects - runs).toBeGreaterThanOrEqual(0)
+    expect(after.requests - before.requests - inspects - runs).toBeLessThanOrEqual(2)
     expect(perRun).toBeLessThan(40)
     for (const id of ids)
       expect(Report.lastSample(last.topologies.containers![id]!, Fields.Metrics.cpu)).toBeGreaterThanOrEqual(0)

@@ -1,14 +1,14 @@
-import { type ControlProtocol, Fields, PluginRegistry, type Report } from "@orchestrator/core"
+import { Fields, PluginRegistry, type Report } from "@orchestrator/core"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { engineRequest } from "../../../test/fixtures/dockerApi.js"
 import { dockerFixture, requireDocker } from "../../../test/fixtures/index.js"
-import * as ControlChannel from "../src/ControlChannel.js"
 import * as DockerCollector from "../src/DockerCollector.js"
 import * as DockerControls from "../src/DockerControls.js"
 import { Demuxer, frame } from "../src/internal/docker/demux.js"
+import { closedReason, control, controlChannel, output, resultOf, send } from "./docker/controlChannel.js"
 import { sleeper, testContainers } from "./docker/helpers.js"
-import { appSocket, type Connection, waitFor } from "./fakeApp.js"
+import { waitFor } from "./fakeApp.js"
 
 const hostId = "test-host"
 const probe = { hostId, probeId: "p1" }
@@ -25,26 +25,6 @@ describe("Docker stream demultiplexing", () => {
     }
   })
 })
-
-const send = (connection: Connection, message: ControlProtocol.AppToProbe) =>
-  connection.socket.send(JSON.stringify(message))
-
-const resultOf = (connection: Connection, id: string, timeoutMs = 20_000) =>
-  Effect.gen(function* () {
-    const find = () => connection.messages.find((m) => m.type === "control.result" && m.result.id === id)
-    yield* waitFor(`result ${id}`, () => find() !== undefined, timeoutMs)
-    return (find() as Extract<ControlProtocol.ProbeToApp, { type: "control.result" }>).result
-  })
-
-const output = (connection: Connection, pipeId: string): string =>
-  connection.messages
-    .flatMap((m) => (m.type === "pipe.output" && m.pipeId === pipeId ? [Buffer.from(m.data, "base64").toString()] : []))
-    .join("")
-
-const closedReason = (connection: Connection, pipeId: string): string | undefined => {
-  const closed = connection.messages.find((m) => m.type === "pipe.closed" && m.pipeId === pipeId)
-  return closed === undefined ? undefined : ((closed as { reason?: string }).reason ?? "")
-}
 
 describe.skipIf(dockerFixture() === null)("DockerControls (the shared dockerd)", () => {
   const { socketPath, testImage } = dockerFixture() === null ? { socketPath: "", testImage: "" } : requireDocker()
@@ -178,33 +158,7 @@ describe.skipIf(dockerFixture() === null)("DockerControls (the shared dockerd)",
     expect(JSON.stringify(json)).not.toContain("abc")
   })
 
-  const channel = Effect.gen(function* () {
-    const app = yield* appSocket()
-    const registry = yield* PluginRegistry.make()
-    yield* registry.register(DockerControls.plugin(), { socketPath })
-    const probeChannel = yield* ControlChannel.make({
-      appUrl: app.url,
-      agentId: () => "p1",
-      hostId,
-      registry,
-      ready: Effect.void,
-      refusal: () => undefined,
-      backoffInitialMs: 20,
-      backoffMaxMs: 100
-    })
-    yield* waitFor("a connection", () => app.connections.length === 1)
-    return { connection: app.connections[0]!, probe: probeChannel }
-  })
-
-  const control = (
-    id: string,
-    nodeId: string,
-    action: string,
-    args: Record<string, unknown> = {}
-  ): ControlProtocol.AppToProbe => ({
-    type: "control",
-    request: { id, nodeId, topology: "containers", action, args }
-  })
+  const channel = controlChannel(socketPath, hostId)
 
   it.live("answers every target of a bulk request on its own", () =>
     Effect.gen(function* () {

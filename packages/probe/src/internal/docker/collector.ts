@@ -18,6 +18,7 @@ import {
   readImageList
 } from "./model.js"
 import { containerNode, imageNode, imageReference, type NodeSettings } from "./nodes.js"
+import { secretEnvValues } from "./redact.js"
 import { type CgroupFiles, type Counters, locateCgroup, rates, readApiStats, readCgroup } from "./stats.js"
 
 /** Where counters come from: cgroup files when readable (`auto`), only those, only the Engine API, or nowhere. */
@@ -114,6 +115,8 @@ export class ContainerCollector {
   private lastRun = Number.NEGATIVE_INFINITY
   private idleTimer: ReturnType<typeof setInterval> | undefined
   private counters = { runs: 0, inspects: 0, cgroupReadings: 0, apiReadings: 0 }
+  /** Per container id, the values of the env variables its secret-env label lists (as of the last good run). */
+  private secretsById: ReadonlyMap<string, ReadonlyArray<string>> = new Map()
   /** The latest `ctx.requestReport`, called when an event deserves an early report. */
   requestReport: (() => void) | undefined
 
@@ -132,6 +135,14 @@ export class ContainerCollector {
         this.requestReport?.()
       }
     })
+  }
+
+  /**
+   * The secret values of each container that has some (see `secretEnvValues`), for scrubbing what other
+   * collectors show of the container (its processes' command lines).
+   */
+  secrets(): ReadonlyMap<string, ReadonlyArray<string>> {
+    return this.secretsById
   }
 
   stats(): CollectorStats {
@@ -208,14 +219,18 @@ export class ContainerCollector {
     }
     const containers: Record<string, Report.Node> = {}
     const images: Record<string, Report.Node> = {}
+    const secrets = new Map<string, ReadonlyArray<string>>()
     for (const summary of summaries) {
       const image = this.images.get(summary.imageId)
       const view = { summary, details: this.entries.get(summary.id)?.details, rates: measured.get(summary.id), image }
+      const values = view.details === undefined ? [] : secretEnvValues(view.details.env, summary.labels)
+      if (values.length > 0) secrets.set(summary.id, values)
       containers[summary.id] = containerNode(view, settings)
       if (summary.imageId !== "" && images[summary.imageId] === undefined) {
         images[summary.imageId] = imageNode(summary.imageId, imageReference(view), image, settings)
       }
     }
+    this.secretsById = secrets
     health.push({ name: "engine", status: "ok", message: `${summaries.length} containers`, timestamp })
     this.eventsHealth(health, timestamp)
     if (this.settings.stats !== "off") {

@@ -5,7 +5,7 @@ import { Fields, Report, Topology } from "@orchestrator/core"
 import { controlsForState } from "./actions.js"
 import type { ContainerDetails, ContainerSummary, ImageSummary, Port } from "./model.js"
 import { splitImage } from "./model.js"
-import { redactEnv } from "./redact.js"
+import { redactEnv, rulesFor, scrubber, secretValues } from "./redact.js"
 import type { Rates } from "./stats.js"
 
 /** Latest-value keys of the Docker collector beyond the well-known ones in `Fields.Latest`. */
@@ -62,6 +62,7 @@ export interface ContainerView {
 export interface NodeSettings {
   readonly hostId: string
   readonly now: number
+  /** Redact env values by the name rule too (values the secret-env label lists are always redacted). */
   readonly redactEnv: boolean
   readonly controls: boolean
 }
@@ -76,13 +77,30 @@ export const imageReference = (view: ContainerView): string => {
 const isPause = (summary: ContainerSummary): boolean =>
   summary.labels["io.kubernetes.container.name"] === "POD" || /(^|\/)pause(:|$)/.test(splitImage(summary.image).name)
 
-/** The `containers` node of one container. */
+/** A copy of `record` with `scrub` applied to its strings (the record itself when there is nothing to scrub). */
+const scrubRecord = <A extends string | number | undefined>(
+  record: Readonly<Record<string, A>>,
+  scrub: ((text: string) => string) | undefined
+): Readonly<Record<string, A>> => {
+  if (scrub === undefined) return record
+  const out: Record<string, A> = {}
+  for (const [key, value] of Object.entries(record)) out[key] = (typeof value === "string" ? scrub(value) : value) as A
+  return out
+}
+
+/**
+ * The `containers` node of one container. Env values are redacted (see `redact.ts`), and the values of the
+ * variables its secret-env label lists are removed from every other string of the node too.
+ */
 export const containerNode = (view: ContainerView, settings: NodeSettings): Report.Node => {
   const { summary, details, rates } = view
   const { now } = settings
+  const rules = rulesFor(summary.labels, settings.redactEnv)
+  const secrets = details === undefined ? [] : secretValues(details.env, rules.listed)
+  const scrub = secrets.length === 0 ? undefined : scrubber(secrets)
   const { name: imageName, tag } = splitImage(imageReference(view))
   const limits = details?.limits
-  const latest = Report.latestFields(now, {
+  const values: Record<string, string | number | undefined> = {
     [Fields.Latest.containerName]: summary.name,
     [Fields.Latest.containerState]: summary.state,
     [Fields.Latest.image]: imageName,
@@ -108,7 +126,8 @@ export const containerNode = (view: ContainerView, settings: NodeSettings): Repo
     [Keys.cpuPeriod]: limits?.cpuPeriod,
     [Keys.cpus]: limits?.nanoCpus === undefined ? undefined : limits.nanoCpus / 1e9,
     [Keys.pidsLimit]: limits?.pidsLimit
-  })
+  }
+  const latest = Report.latestFields(now, scrubRecord(values, scrub))
   const sets: Record<string, ReadonlyArray<string>> = {}
   const ips = sortedUnique([...summary.ips, ...(details?.ips ?? [])])
   if (ips.length > 0) sets[Fields.Sets.ips] = ips
@@ -120,8 +139,9 @@ export const containerNode = (view: ContainerView, settings: NodeSettings): Repo
   ])
   if (mounts.length > 0) sets[Fields.Sets.mounts] = mounts
   if (details !== undefined && details.env.length > 0) {
-    sets[Fields.Sets.env] = settings.redactEnv ? redactEnv(details.env) : details.env
+    sets[Fields.Sets.env] = redactEnv(details.env, rules)
   }
+  if (scrub !== undefined) for (const [key, entries] of Object.entries(sets)) sets[key] = entries.map(scrub)
   const metrics: Record<string, ReadonlyArray<Report.Sample>> = {}
   const sample = (metric: string, value: number | undefined) => {
     if (value !== undefined && Number.isFinite(value)) metrics[metric] = [[now, value]]
@@ -140,7 +160,7 @@ export const containerNode = (view: ContainerView, settings: NodeSettings): Repo
   if (pod !== undefined && pod !== "") parents[Topology.Topologies.pods] = [pod]
   return Report.makeNode(Topology.Topologies.containers, summary.id, {
     latest,
-    labels: Report.latestFields(now, summary.labels),
+    labels: Report.latestFields(now, scrubRecord(summary.labels, scrub)),
     sets,
     metrics,
     parents,
