@@ -41,6 +41,15 @@ export type Strategy = "round-robin" | "least-connections"
 export type Mode = "tcp" | "http"
 
 /**
+ * How HTTP mode sends requests to a backend: `undici` (its undici `Pool`) while the backend keeps connections
+ * alive, `node` (its node:http `Agent`) while it closes them after every answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Upstream = "undici" | "node"
+
+/**
  * One load-balanced service port.
  *
  * @since 0.1.0

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { Mode, Strategy } from "./Backend.js"
+import type { Mode, Strategy, Upstream } from "./Backend.js"
 import type { BackendState, Pool } from "./internal/Pool.js"
 
 /**
@@ -26,6 +26,11 @@ export interface BackendStats {
   readonly failed: number
   readonly bytesIn: number
   readonly bytesOut: number
+  /**
+   * HTTP mode only: how requests go to this backend now, `undici` while its answers keep the connection alive,
+   * `node` (node:http) while they close it (`Connection: close`, or HTTP/1.0 without keep-alive).
+   */
+  readonly upstream?: Upstream
 }
 
 /**
@@ -52,7 +57,7 @@ export interface ServiceStats {
   readonly backends: ReadonlyArray<BackendStats>
 }
 
-const backendStats = (b: BackendState, now: number): BackendStats => {
+const backendStats = (b: BackendState, now: number, http: boolean): BackendStats => {
   let bytesIn = b.bytesIn
   let bytesOut = b.bytesOut
   for (const flow of b.flows) {
@@ -69,7 +74,8 @@ const backendStats = (b: BackendState, now: number): BackendStats => {
     total: b.total,
     failed: b.failed,
     bytesIn,
-    bytesOut
+    bytesOut,
+    ...(http ? { upstream: b.upstream } : {})
   }
 }
 
@@ -81,7 +87,8 @@ const backendStats = (b: BackendState, now: number): BackendStats => {
  */
 export const snapshot = (pool: Pool): ServiceStats => {
   const now = Date.now()
-  const backends = [...pool.live, ...pool.draining].map((b) => backendStats(b, now))
+  const http = pool.spec.mode === "http"
+  const backends = [...pool.live, ...pool.draining].map((b) => backendStats(b, now, http))
   const sum = (f: (b: BackendStats) => number, retired: number) => backends.reduce((n, b) => n + f(b), retired)
   return {
     servicePort: pool.spec.servicePort,

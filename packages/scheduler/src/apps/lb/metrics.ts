@@ -19,6 +19,8 @@ type Family<A> = {
   readonly type: "gauge" | "counter"
   readonly help: string
   readonly value: (a: A) => number
+  /** Rows that have this series (default all). */
+  readonly when?: (a: A) => boolean
 }
 
 type Counted = Pick<ServiceStats, "active" | "total" | "failed" | "bytesIn" | "bytesOut">
@@ -73,6 +75,13 @@ const backendFamilies: ReadonlyArray<Family<BackendRow>> = [
     type: "gauge",
     help: "1 when a backend takes new traffic (not down, not draining, weight > 0).",
     value: (b) => (b.state === "up" && b.weight > 0 ? 1 : 0)
+  },
+  {
+    name: `${p}_backend_upstream_undici`,
+    type: "gauge",
+    help: "HTTP mode: 1 when requests go over undici (the backend keeps connections alive), 0 over node:http (it closes them).",
+    value: (b) => (b.upstream === "undici" ? 1 : 0),
+    when: (b) => b.upstream !== undefined
   }
 ]
 
@@ -95,9 +104,10 @@ export const render = (services: ReadonlyArray<ServiceStats>): string => {
     header(f)
     for (const s of services)
       for (const b of s.backends)
-        out.push(
-          `${f.name}${labels({ service: s.name, port: s.servicePort, backend: b.id, address: `${b.host}:${b.port}` })} ${f.value(b)}`
-        )
+        if (f.when?.(b) !== false)
+          out.push(
+            `${f.name}${labels({ service: s.name, port: s.servicePort, backend: b.id, address: `${b.host}:${b.port}` })} ${f.value(b)}`
+          )
   }
   return `${out.join("\n")}\n`
 }

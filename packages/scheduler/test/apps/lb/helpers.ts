@@ -11,7 +11,7 @@ import {
   type IncomingMessage,
   request
 } from "node:http"
-import type { Writable } from "node:stream"
+import type { Readable, Writable } from "node:stream"
 import { freePorts } from "../../../../../test/fixtures/process.js"
 import {
   createLoadBalancer,
@@ -29,6 +29,8 @@ export interface TestBackend {
   hits: number
   /** Connections open right now. */
   readonly open: Set<Socket>
+  /** Connections accepted so far. */
+  connections: number
   /** Answers every held `/hold` request (HTTP). */
   release(): void
   close(): Promise<void>
@@ -46,24 +48,37 @@ const closer = (server: Server, open: Set<Socket>) => (): Promise<void> =>
     server.close(() => resolve())
   })
 
+/** An HTTP backend started by a test; `closing` makes it answer `Connection: close` (and close) every time. */
+export interface HttpTestBackend extends TestBackend {
+  closing: boolean
+}
+
 /**
  * An HTTP backend: `GET /` answers its name, `POST /echo` streams the body back, `/hold` answers only on
- * `release()`, `/never` never answers, `/headers` answers the request headers as JSON, `/raw` the raw header
- * lines (and sets two cookies).
+ * `release()`, `/never` never answers, `/stall` sends its head and a first chunk then nothing, `/headers`
+ * answers the request headers as JSON, `/raw` the raw header lines (and sets two cookies). With `closing` it
+ * closes every connection after one answer (as busybox httpd does).
  */
-export const httpBackend = async (name: string): Promise<TestBackend> => {
+export const httpBackend = async (name: string, closing = false): Promise<HttpTestBackend> => {
   const held: Array<() => void> = []
   const open = new Set<Socket>()
   const server = createHttpServer((req, res) => {
     backend.hits++
     const url = req.url ?? "/"
+    if (backend.closing) res.setHeader("connection", "close")
+    if (url === "/stall") {
+      res.writeHead(200, { "content-type": "text/plain" })
+      res.write("partial")
+      return
+    }
     if (url === "/echo") {
       res.writeHead(200, { "content-type": "application/octet-stream", "x-backend": name })
       req.pipe(res)
       return
     }
     if (url === "/headers") {
-      res.writeHead(200, { "content-type": "application/json", connection: "keep-alive, x-private", "x-private": "1" })
+      const connection = `${backend.closing ? "close" : "keep-alive"}, x-private`
+      res.writeHead(200, { "content-type": "application/json", connection, "x-private": "1" })
       res.end(JSON.stringify(req.headers))
       return
     }
@@ -90,14 +105,17 @@ export const httpBackend = async (name: string): Promise<TestBackend> => {
     socket.pipe(socket)
   })
   server.on("connection", (s) => {
+    backend.connections++
     open.add(s)
     s.on("close", () => open.delete(s))
   })
   const port = await listening(server)
-  const backend: TestBackend = {
+  const backend: HttpTestBackend = {
     name,
     port,
     hits: 0,
+    connections: 0,
+    closing,
     open,
     release: () => {
       for (const f of held.splice(0)) f()
@@ -112,6 +130,7 @@ export const tcpBackend = async (name: string): Promise<TestBackend> => {
   const open = new Set<Socket>()
   const server = createNetServer({ allowHalfOpen: true }, (socket) => {
     backend.hits++
+    backend.connections++
     open.add(socket)
     socket.on("close", () => open.delete(socket))
     socket.on("error", () => {})
@@ -119,7 +138,15 @@ export const tcpBackend = async (name: string): Promise<TestBackend> => {
     socket.pipe(socket)
   })
   const port = await listening(server)
-  const backend: TestBackend = { name, port, hits: 0, open, release: () => {}, close: closer(server, open) }
+  const backend: TestBackend = {
+    name,
+    port,
+    hits: 0,
+    connections: 0,
+    open,
+    release: () => {},
+    close: closer(server, open)
+  }
   return backend
 }
 
@@ -314,6 +341,23 @@ export const flood = (state: Flood, out: Writable): void => {
     out.end()
   }
   pump()
+}
+
+/**
+ * Leaves `answer` unread for `ms` (then runs `meanwhile`, e.g. to check that its sender was made to wait), then
+ * reads it to its end; resolves with the number of bytes read.
+ */
+export const readAfterStall = async (answer: Readable, ms: number, meanwhile: () => void): Promise<number> => {
+  answer.pause()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  meanwhile()
+  let received = 0
+  answer.on("data", (chunk: Buffer) => {
+    received += chunk.length
+  })
+  answer.resume()
+  await once(answer, "end")
+  return received
 }
 
 /** Listens on a free loopback port; resolves with it and pushes the server's close onto `cleanup`. */

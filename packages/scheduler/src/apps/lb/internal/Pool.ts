@@ -7,7 +7,8 @@
  */
 import { Agent } from "node:http"
 import type { Socket } from "node:net"
-import type { Backend, ServiceSpec, Weighting } from "../Backend.js"
+import type { Pool as UndiciPool } from "undici"
+import type { Backend, ServiceSpec, Upstream, Weighting } from "../Backend.js"
 import { type Cursor, type Picker, pickerOf } from "../strategy/index.js"
 
 /**
@@ -35,6 +36,8 @@ export interface PoolSettings {
   readonly maxSocketsPerBackend: number
 }
 
+const ignoreError = (): void => {}
+
 /**
  * One backend's state.
  *
@@ -54,6 +57,10 @@ export class BackendState {
   readonly flows = new Set<Flow>()
   idleWaiters: Array<() => void> = []
   agent: Agent | undefined
+  /** HTTP mode: the upstream of the next request, learnt from every answer (see `http/headers.ts` keepsAlive). */
+  upstream: Upstream = "undici"
+  /** HTTP mode: the undici pool to this backend (made on first use, and anew once closed, by `undiciUpstream`). */
+  undici: UndiciPool | undefined
   drainTimer: ReturnType<typeof setTimeout> | undefined
   private readonly closeWhenFree = (socket: Socket): void => {
     socket.destroy()
@@ -82,12 +89,24 @@ export class BackendState {
     }
     return this.agent
   }
-  /** Closes the idle keep-alive sockets now and each socket as soon as it becomes idle. */
+  /**
+   * Closes the idle keep-alive sockets now and each socket as soon as it becomes idle. The undici pool closes
+   * gracefully (idle connections at once, busy ones once their request is done) and stays referenced, so that
+   * `closeAllSockets` can still cut what it carries; a revived backend gets a new one.
+   */
   closeIdleSockets(): void {
+    if (this.undici?.closed === false) this.undici.close().catch(ignoreError)
     const agent = this.agent
     if (agent === undefined) return
     for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy()
     agent.on("free", this.closeWhenFree)
+  }
+  /** Cuts every connection to this backend (both upstreams). */
+  closeAllSockets(): void {
+    this.undici?.destroy().catch(ignoreError)
+    this.undici = undefined
+    this.agent?.destroy()
+    this.agent = undefined
   }
   /** Keeps idle keep-alive sockets again (the backend came back). */
   keepIdleSockets(): void {
@@ -304,7 +323,6 @@ export class Pool {
     }
     if (b.drainTimer !== undefined) clearTimeout(b.drainTimer)
     b.drainTimer = undefined
-    b.agent?.destroy()
-    b.agent = undefined
+    b.closeAllSockets()
   }
 }
