@@ -119,10 +119,49 @@ export const TaskFiles = Schema.Array(TaskFile).check(
 )
 
 /**
+ * The protocol a container port is published with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PortProtocol = Schema.Literals(["tcp", "udp"])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PortProtocol = typeof PortProtocol.Type
+
+/**
+ * A host folder (or file) bind-mounted into a task's container: `RO` read-only, `RW` read-write. Both paths
+ * are absolute.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TaskVolume = Schema.Struct({
+  containerPath: Schema.String.check(Schema.makeFilter((path) => invalidFilePath(path) ?? true)),
+  hostPath: Schema.String.check(Schema.makeFilter((path) => invalidFilePath(path) ?? true)),
+  mode: Schema.Literals(["RO", "RW"])
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TaskVolume = typeof TaskVolume.Type
+
+/**
  * What a framework asks an agent to run: a container `image` with its `command`, `env`, the `resources` it
  * takes from an offer (cpus -> CPU shares and quota, mem in MB -> memory limit, ports -> host ports), the
- * container ports to publish on those host ports (in order), a pids limit, and files written into the
- * container before it starts.
+ * container ports to publish on those host ports (in order; `portProtocols[i]` is the protocol of
+ * `containerPorts[i]`, default `tcp`), a pids limit, and files written into the container before it starts.
+ *
+ * Optional, for long-running services: `killGraceSeconds` (a kill sends SIGTERM, then SIGKILL after this many
+ * seconds; default the agent's `--kill-grace`), `forcePullImage` (pull the image before every launch; without
+ * it the agent pulls only an image it does not have), `volumes` (bind mounts) and `networkMode` (`bridge`,
+ * the default, or `host`: the container shares the agent's network, nothing is published, and the task
+ * listens on its `resources.ports` itself).
  *
  * @since 0.1.0
  * @category models
@@ -138,9 +177,23 @@ export const TaskSpec = Schema.Struct({
   containerPorts: Schema.optionalKey(
     Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1), Schema.isLessThanOrEqualTo(65_535)))
   ),
+  portProtocols: Schema.optionalKey(Schema.Array(PortProtocol)),
   pidsLimit: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
-  files: Schema.optionalKey(TaskFiles)
-})
+  files: Schema.optionalKey(TaskFiles),
+  killGraceSeconds: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  forcePullImage: Schema.optionalKey(Schema.Boolean),
+  volumes: Schema.optionalKey(Schema.Array(TaskVolume)),
+  networkMode: Schema.optionalKey(Schema.Literals(["bridge", "host"]))
+}).check(
+  Schema.makeFilter((spec) => {
+    const protocols = spec.portProtocols?.length ?? 0
+    const ports = spec.containerPorts?.length ?? 0
+    if (protocols > ports) return `expects at most one portProtocols entry per containerPorts entry (${ports})`
+    if (spec.networkMode === "host" && ports > 0)
+      return "expects no containerPorts with networkMode host (the task listens on its resources.ports)"
+    return true
+  })
+)
 
 /**
  * @since 0.1.0

@@ -1,54 +1,17 @@
-import { afterEach, describe, expect, it } from "@effect/vitest"
-import { DockerClient } from "@orchestrator/core/docker"
-import { Context, Effect, Fiber, Layer, Stream } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
 import { dockerFixture, requireDocker } from "../../../../test/fixtures/index.js"
 import { freePorts } from "../../../../test/fixtures/process.js"
-import { DockerContainerizer } from "../../src/cluster/containerizer/DockerContainerizer.js"
-import type { TaskSpec, TaskStatus } from "../../src/cluster/Task.js"
-import { containersOf, inspect, logsOf, removeContainersOf, uniqueId } from "./helpers.js"
+import { containerizers, nextUpdate, taskOn } from "./containerizerHarness.js"
+import { containersOf, inspect, logsOf, uniqueId } from "./helpers.js"
 
 const fixture = dockerFixture()
 
 describe.skipIf(fixture === null)("DockerContainerizer (the shared dockerd)", () => {
   const { socketPath, testImage } = fixture === null ? { socketPath: "", testImage: "" } : requireDocker()
-  const used: Array<string> = []
-  afterEach(async () => {
-    await removeContainersOf(socketPath, ...used.splice(0))
-  })
-
-  /** A containerizer for a fresh agent id, built into the test's scope. */
-  const open = (agentId = uniqueId("ctr")) =>
-    Effect.gen(function* () {
-      if (!used.includes(agentId)) used.push(agentId)
-      const context = yield* Layer.build(
-        DockerContainerizer.layer({ agentId }).pipe(Layer.provide(DockerClient.layer({ socketPath })))
-      )
-      return Context.get(context, DockerContainerizer)
-    })
-
-  const task = (taskId: string, command: ReadonlyArray<string>, extra: Partial<TaskSpec> = {}): TaskSpec => ({
-    taskId,
-    image: testImage,
-    command,
-    resources: { cpus: 0.1, mem: 32 },
-    ...extra
-  })
-
-  /** The first update for `taskId` whose state is one of `states`. */
-  const nextUpdate = (
-    containerizer: DockerContainerizer["Service"],
-    taskId: string,
-    states: ReadonlyArray<TaskStatus["state"]>
-  ) =>
-    containerizer.updates.pipe(
-      Stream.filter((status) => status.taskId === taskId && states.includes(status.state)),
-      Stream.runHead,
-      Effect.map((status) => (status._tag === "Some" ? status.value : undefined)),
-      Effect.timeout("20 seconds"),
-      Effect.forkChild,
-      // let the subscription start before the caller launches
-      Effect.tap(() => Effect.sleep("20 millis"))
-    )
+  const openContainerizer = containerizers(socketPath, "ctr")
+  const open = (agentId?: string) => openContainerizer(agentId === undefined ? {} : { agentId })
+  const task = taskOn(testImage)
 
   it.live("applies CPU, memory and pids limits, ports, env and labels (docker inspect and the cgroup files)", () =>
     Effect.gen(function* () {

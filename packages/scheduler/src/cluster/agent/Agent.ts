@@ -49,8 +49,10 @@ export interface AgentOptions {
   readonly heartbeatIntervalMs?: number
   /** Pids limit for tasks that set none. */
   readonly defaultPidsLimit?: number
-  /** Seconds between SIGTERM and SIGKILL when a task is killed; default 0. */
+  /** Seconds between SIGTERM and SIGKILL when a task whose spec sets no `killGraceSeconds` is killed; default 0. */
   readonly killGraceSeconds?: number
+  /** The most one image pull may take; default 300,000 ms. */
+  readonly pullTimeoutMs?: number
 }
 
 /**
@@ -130,7 +132,8 @@ export const make = Effect.fn("Agent.make")(function* (
   const containerizer = yield* DockerContainerizer.make({
     agentId,
     ...(options.defaultPidsLimit === undefined ? {} : { defaultPidsLimit: options.defaultPidsLimit }),
-    ...(options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds })
+    ...(options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds }),
+    ...(options.pullTimeoutMs === undefined ? {} : { pullTimeoutMs: options.pullTimeoutMs })
   })
 
   const tasks = new Map<string, TaskStatus>()
@@ -191,7 +194,9 @@ export const make = Effect.fn("Agent.make")(function* (
 
   const lostMaster = (reason: unknown) =>
     Effect.gen(function* () {
-      if (registeredWith !== undefined) yield* Effect.logWarning("lost the master; registering again", reason)
+      // a failed registration waits for the next heartbeat: kicking again at once would spin while no master answers
+      if (registeredWith === undefined) return
+      yield* Effect.logWarning("lost the master; registering again", reason)
       registeredWith = undefined
       yield* Queue.offer(kick, undefined)
     })
@@ -280,9 +285,13 @@ export const make = Effect.fn("Agent.make")(function* (
     const known = tasks.get(taskId)
     if (known === undefined) return yield* new NotFound({ kind: "task", id: taskId })
     if (isTerminal(known.state)) return known
-    yield* containerizer
-      .kill(taskId)
-      .pipe(Effect.catchTag("ContainerizerError", (error) => Effect.logWarning("kill failed", error)))
+    yield* containerizer.kill(taskId).pipe(
+      Effect.catchTag("ContainerizerError", (error) => Effect.logWarning("kill failed", error)),
+      // no container yet (its image is being pulled, or it is being created): kill it once it has started
+      Effect.catchTag("NotFound", (error) =>
+        known.state === "starting" ? Effect.sync(() => killWhenStarted.add(taskId)) : Effect.fail(error)
+      )
+    )
     return tasks.get(taskId) ?? known
   })
 

@@ -57,7 +57,8 @@ export const usage = `Usage: orchestrator-agent [flags]
   --docker-socket <path>        the Docker socket (default /var/run/docker.sock or DOCKER_HOST=unix://...)
   --heartbeat-interval <dur>    heartbeat period (default 5s)
   --pids-limit <n>              pids limit for tasks that set none (default 1024)
-  --kill-grace <dur>            SIGTERM to SIGKILL delay when a task is killed (default 0s)
+  --kill-grace <dur>            SIGTERM to SIGKILL delay for tasks that set none (default 0s)
+  --pull-timeout <dur>          the most one image pull may take (default 5m)
   --help                        show this help
 `
 
@@ -76,7 +77,8 @@ const table: Flags.Table = {
   "--docker-socket": { key: "dockerSocket", kind: "string" },
   "--heartbeat-interval": { key: "heartbeatIntervalMs", kind: "duration" },
   "--pids-limit": { key: "defaultPidsLimit", kind: "int" },
-  "--kill-grace": { key: "killGraceMs", kind: "duration" }
+  "--kill-grace": { key: "killGraceMs", kind: "duration" },
+  "--pull-timeout": { key: "pullTimeoutMs", kind: "duration" }
 }
 
 /**
@@ -137,7 +139,8 @@ export const fromArgs = (
       "agentId",
       "workDir",
       "heartbeatIntervalMs",
-      "defaultPidsLimit"
+      "defaultPidsLimit",
+      "pullTimeoutMs"
     ]),
     attributes,
     ...(resources === undefined ? {} : { resources }),

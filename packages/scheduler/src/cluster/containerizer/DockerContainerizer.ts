@@ -8,12 +8,13 @@
  */
 import { DockerClient, type DockerError } from "@orchestrator/core/docker"
 import type Dockerode from "dockerode"
-import { Context, Effect, Layer, PubSub, Queue, Schedule, Stream } from "effect"
+import { Context, Effect, Layer, PubSub, Queue, Schedule, Scope, Stream } from "effect"
 import { Conflict, ContainerizerError, NotFound } from "../ClusterError.js"
 import { type ExecRequest, type ExecResult, maxExecOutputBytes } from "../Protocol.js"
 import * as Resources from "../Resources.js"
 import type { TaskSpec, TaskStatus } from "../Task.js"
 import { killProcessTree, OutputTail } from "./ExecOutput.js"
+import * as ImagePuller from "./ImagePuller.js"
 import * as Labels from "./Labels.js"
 import { archiveOf } from "./TaskArchive.js"
 
@@ -28,8 +29,13 @@ export interface ContainerizerOptions {
   readonly agentId: string
   /** Pids limit for tasks that set none (default 1,024). */
   readonly defaultPidsLimit?: number
-  /** How long `kill` waits for the container to stop after SIGTERM before SIGKILL; default 0 (SIGKILL at once). */
+  /**
+   * How long `kill` waits for the container to stop after SIGTERM before SIGKILL, for tasks whose spec sets no
+   * `killGraceSeconds`; default 0 (SIGKILL at once).
+   */
   readonly killGraceSeconds?: number
+  /** The most one image pull may take; default 300,000 ms. */
+  readonly pullTimeoutMs?: number
 }
 
 /**
@@ -39,7 +45,10 @@ export interface ContainerizerOptions {
  *
  * **Gotchas**: a task's `resources.mem` is in MB (Docker needs at least 6 MB); `cpus` sets both CPU shares
  * (`cpus x 1024`) and a CFS quota (`cpus x 100 ms` per 100 ms period), a hard cap. Containers stay after they
- * exit (their exit code is kept) until `remove`.
+ * exit (their exit code is kept) until `remove`. An image the engine lacks is pulled before the container is
+ * created (always with `forcePullImage`); a failed pull fails the task naming the image. A kill with a grace
+ * period sends SIGTERM and schedules SIGKILL in this process: if the agent stops within the grace period the
+ * SIGKILL is not sent (a restarted agent's kill sends it again).
  *
  * @since 0.1.0
  * @category services
@@ -53,7 +62,10 @@ export class DockerContainerizer extends Context.Service<
      * `failed` if Docker refused it).
      */
     readonly launch: (frameworkId: string, spec: TaskSpec) => Effect.Effect<TaskStatus>
-    /** Stops the task's container; its state becomes `killed`. */
+    /**
+     * Stops the task's container (SIGTERM, then SIGKILL after the task's grace period; SIGKILL at once without
+     * one); its state becomes `killed`. Returns once the first signal is sent.
+     */
     readonly kill: (taskId: string) => Effect.Effect<void, ContainerizerError | NotFound>
     /** Removes the task's container (after it ended). A missing container is not an error. */
     readonly remove: (taskId: string) => Effect.Effect<void, ContainerizerError>
@@ -99,8 +111,20 @@ interface DockerEvent {
 }
 
 /**
+ * The Docker port keys (`8080/tcp`, `53/udp`) of container ports, in order; `protocols[i]` (default `tcp`) is
+ * the protocol of `containerPorts[i]`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const portKeys = (
+  containerPorts: ReadonlyArray<number>,
+  protocols: ReadonlyArray<string> = []
+): ReadonlyArray<string> => containerPorts.map((port, i) => `${port}/${protocols[i] ?? "tcp"}`)
+
+/**
  * The Docker host config for a task's resources: CPU shares and CFS quota from `cpus`, memory (no swap) from
- * `mem`, a pids limit, and host port bindings.
+ * `mem`, a pids limit, host port bindings (by protocol), bind mounts from `volumes`, and the network mode.
  *
  * @since 0.1.0
  * @category constructors
@@ -115,8 +139,8 @@ export const hostConfigFor = (
   const cpus = amounts.cpus ?? 0
   const memBytes = Math.round((amounts.mem ?? 0) * 1024 * 1024)
   const bindings: Record<string, Array<{ HostPort: string }>> = {}
-  containerPorts.forEach((port, i) => {
-    bindings[`${port}/tcp`] = [{ HostPort: String(hostPorts[i]) }]
+  portKeys(containerPorts, spec.portProtocols).forEach((key, i) => {
+    bindings[key] = [{ HostPort: String(hostPorts[i]) }]
   })
   return {
     ...(cpus > 0
@@ -128,7 +152,11 @@ export const hostConfigFor = (
       : {}),
     ...(memBytes > 0 ? { Memory: memBytes, MemorySwap: memBytes } : {}),
     PidsLimit: spec.pidsLimit ?? defaultPidsLimit,
-    PortBindings: bindings
+    PortBindings: bindings,
+    ...(spec.volumes === undefined || spec.volumes.length === 0
+      ? {}
+      : { Binds: spec.volumes.map((v) => `${v.hostPath}:${v.containerPath}:${v.mode === "RO" ? "ro" : "rw"}`) }),
+    ...(spec.networkMode === "host" ? { NetworkMode: "host" } : {})
   }
 }
 
@@ -140,12 +168,17 @@ export const hostConfigFor = (
  */
 export const make = Effect.fn("DockerContainerizer.make")(function* (options: ContainerizerOptions) {
   const docker = yield* DockerClient
+  const scope = yield* Scope.Scope
   const { agentId } = options
   const defaultPidsLimit = options.defaultPidsLimit ?? 1_024
   const killGraceSeconds = options.killGraceSeconds ?? 0
   const agentLabel = `${Labels.Label.agentId}=${agentId}`
   const killed = new Set<string>()
   const updates = yield* PubSub.unbounded<TaskStatus>()
+  const puller = yield* ImagePuller.make(
+    docker,
+    options.pullTimeoutMs === undefined ? {} : { timeoutMs: options.pullTimeoutMs }
+  )
 
   const fail = (taskId: string, operation: string) => (error: DockerError) =>
     new ContainerizerError({ taskId, operation, reason: error.message })
@@ -178,14 +211,19 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
 
   const launch = Effect.fn("DockerContainerizer.launch")(function* (frameworkId: string, spec: TaskSpec) {
     const hostPorts = Resources.portList(spec.resources)
-    const containerPorts = spec.containerPorts ?? hostPorts
+    const host = spec.networkMode === "host"
+    const containerPorts = host ? [] : (spec.containerPorts ?? hostPorts)
     const labels: Labels.TaskLabels = {
       agentId,
       taskId: spec.taskId,
       frameworkId,
       resources: spec.resources,
-      hostPorts: hostPorts.slice(0, containerPorts.length)
+      // with host networking the task listens on its offered ports themselves
+      hostPorts: host ? hostPorts : hostPorts.slice(0, containerPorts.length),
+      ...(spec.killGraceSeconds === undefined ? {} : { killGraceSeconds: spec.killGraceSeconds })
     }
+    const pulled = yield* puller.ensure(spec.image, spec.forcePullImage === true).pipe(Effect.result)
+    if (pulled._tag === "Failure") return statusFrom(labels, "failed", { message: pulled.failure.message })
     const name = containerName(agentId, spec.taskId)
     const created = yield* docker
       .use("createContainer", (d, signal) =>
@@ -195,7 +233,7 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
           ...(spec.command === undefined ? {} : { Cmd: [...spec.command] }),
           Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
           Labels: { ...spec.labels, ...Labels.encode(labels) },
-          ExposedPorts: Object.fromEntries(containerPorts.map((port) => [`${port}/tcp`, {}])),
+          ExposedPorts: Object.fromEntries(portKeys(containerPorts, spec.portProtocols).map((key) => [key, {}])),
           HostConfig: hostConfigFor(spec, hostPorts, containerPorts, defaultPidsLimit),
           abortSignal: signal
         })
@@ -242,19 +280,30 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     if (container === undefined) return yield* new NotFound({ kind: "task", id: taskId })
     if (container.State !== "running" && container.State !== "created") return
     killed.add(taskId)
-    yield* docker
-      .use("stopContainer", (d, signal) =>
-        killGraceSeconds > 0
-          ? d.getContainer(container.Id).stop({ t: killGraceSeconds, abortSignal: signal })
-          : d.getContainer(container.Id).kill({ abortSignal: signal })
+    const grace = Labels.decode(container.Labels)?.killGraceSeconds ?? killGraceSeconds
+    const send = (signalName: "SIGTERM" | "SIGKILL") =>
+      docker
+        .use("killContainer", (d, signal) =>
+          d.getContainer(container.Id).kill({ signal: signalName, abortSignal: signal })
+        )
+        .pipe(
+          // not running (any more), or gone: nothing left to stop
+          Effect.catchIf(
+            (error) => error.statusCode === 304 || error.statusCode === 404 || error.statusCode === 409,
+            () => Effect.void
+          ),
+          Effect.mapError(fail(taskId, "kill"))
+        )
+    if (grace > 0 && container.State === "running") {
+      yield* send("SIGTERM")
+      yield* Effect.sleep(`${grace} seconds`).pipe(
+        Effect.andThen(send("SIGKILL")),
+        Effect.catch((error) => Effect.logWarning("SIGKILL after the grace period failed", error)),
+        Effect.forkIn(scope)
       )
-      .pipe(
-        Effect.catchIf(
-          (error) => error.statusCode === 304 || error.statusCode === 409,
-          () => Effect.void
-        ),
-        Effect.mapError(fail(taskId, "kill"))
-      )
+    } else {
+      yield* send("SIGKILL")
+    }
     if (container.State === "created") {
       yield* PubSub.publish(
         updates,

@@ -18,7 +18,8 @@ export const Label = {
   taskId: "orchestrator.task-id",
   frameworkId: "orchestrator.framework-id",
   resources: "orchestrator.resources",
-  hostPorts: "orchestrator.host-ports"
+  hostPorts: "orchestrator.host-ports",
+  killGraceSeconds: "orchestrator.kill-grace-seconds"
 } as const
 
 /**
@@ -33,6 +34,8 @@ export interface TaskLabels {
   readonly frameworkId: string
   readonly resources: Resources
   readonly hostPorts: ReadonlyArray<number>
+  /** The task's own SIGTERM-to-SIGKILL delay, when its spec sets one. */
+  readonly killGraceSeconds?: number
 }
 
 /**
@@ -46,7 +49,8 @@ export const encode = (labels: TaskLabels): Record<string, string> => ({
   [Label.taskId]: labels.taskId,
   [Label.frameworkId]: labels.frameworkId,
   [Label.resources]: JSON.stringify(labels.resources),
-  [Label.hostPorts]: labels.hostPorts.join(",")
+  [Label.hostPorts]: labels.hostPorts.join(","),
+  ...(labels.killGraceSeconds === undefined ? {} : { [Label.killGraceSeconds]: String(labels.killGraceSeconds) })
 })
 
 const decodeResources = Schema.decodeUnknownOption(Schema.fromJsonString(Resources))
@@ -64,11 +68,15 @@ export const decode = (labels: Readonly<Record<string, string>> | undefined): Ta
   if (agentId === undefined || taskId === undefined || frameworkId === undefined) return undefined
   const resources = decodeResources(labels?.[Label.resources] ?? "{}")
   const ports = (labels?.[Label.hostPorts] ?? "").split(",").filter((p) => p !== "")
+  const grace = Number(labels?.[Label.killGraceSeconds] ?? "")
   return {
     agentId,
     taskId,
     frameworkId,
     resources: resources._tag === "Some" ? resources.value : {},
-    hostPorts: ports.map(Number).filter(Number.isInteger)
+    hostPorts: ports.map(Number).filter(Number.isInteger),
+    ...(labels?.[Label.killGraceSeconds] !== undefined && Number.isInteger(grace) && grace >= 0
+      ? { killGraceSeconds: grace }
+      : {})
   }
 }
