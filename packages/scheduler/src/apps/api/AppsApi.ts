@@ -22,7 +22,17 @@ export const layer: Layer.Layer<never, never, Master | AppScheduler> = Layer.eff
   Effect.gen(function* () {
     const master = yield* Master
     const scheduler = yield* AppScheduler
-    yield* master.mount([eventsRoute(scheduler), ...discoveryRoutes(scheduler.discovery), ...appsRoutes(scheduler)])
+    // an app with no healthy task yet is known to discovery: 200 with no endpoints, not 404
+    const knownApp = (appId: string) =>
+      scheduler.app(appId).pipe(
+        Effect.as(true),
+        Effect.catch(() => Effect.succeed(false))
+      )
+    yield* master.mount([
+      eventsRoute(scheduler),
+      ...discoveryRoutes(scheduler.discovery, { knownApp }),
+      ...appsRoutes(scheduler)
+    ])
     yield* master.addMetrics(scheduler.metrics)
   })
 )

@@ -19,6 +19,7 @@ export const appJson = (status: AppStatus, tasks?: ReadonlyArray<AppTask>): Reco
   tasksRunning: status.tasksRunning,
   tasksHealthy: status.tasksHealthy,
   tasksUnhealthy: status.tasksUnhealthy,
+  tasksKilling: status.tasksKilling,
   servicePorts: status.servicePorts,
   deployments: status.deployments,
   ...(status.lastTaskFailure === undefined ? {} : { lastTaskFailure: status.lastTaskFailure }),

@@ -1,8 +1,11 @@
 /**
  * `GET /v2/events`: the app scheduler's events as server-sent events, in order, each with its sequence
  * number as the event id and its Marathon `eventType` as the event name. A client resumes after the last
- * id it saw (`Last-Event-ID`, or `?after=`) as long as the scheduler's bounded history still holds it;
- * `?event_type=` (repeatable) keeps only those types. A heartbeat comment every 15 s keeps the connection open.
+ * id it saw (`Last-Event-ID`, or `?after=`); when the scheduler's bounded history no longer holds what came
+ * after it, the stream starts with an `event_stream_gap` event naming the lost numbers. A client that stops
+ * reading is not buffered for without limit: once too many events wait for it, it gets a final
+ * `event_stream_dropped` event and the stream ends (reconnect with its id to go on). `?event_type=`
+ * (repeatable) keeps only those types (and these two). A heartbeat comment every 15 s keeps the connection open.
  *
  * @since 0.1.0
  */
@@ -22,20 +25,26 @@ const afterOf = (request: Request): Effect.Effect<number | undefined, InvalidReq
     : Effect.fail(new InvalidRequest({ field: "after", reason: `expects an event number >= 0, got "${text}"` }))
 }
 
+/** Events about the stream itself: never filtered out. */
+const streamNotices: ReadonlySet<string> = new Set(["event_stream_dropped", "event_stream_gap"])
+
 /**
  * The event stream route.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const eventsRoute = (scheduler: AppScheduler["Service"], heartbeatMs = Sse.heartbeatMs): Route => ({
+export const eventsRoute = (
+  scheduler: Pick<AppScheduler["Service"], "events">,
+  heartbeatMs = Sse.heartbeatMs
+): Route => ({
   method: "GET",
   pattern: "/v2/events",
   handle: (request) =>
     Effect.map(afterOf(request), (after) => {
       const types = new Set(request.query.getAll("event_type"))
       const events = scheduler.events(after).pipe(
-        Stream.filter((event) => types.size === 0 || types.has(event.eventType)),
+        Stream.filter((event) => types.size === 0 || types.has(event.eventType) || streamNotices.has(event.eventType)),
         Stream.map(
           (event): Sse.SseEvent => ({ id: String(event.seq), event: event.eventType, data: JSON.stringify(event) })
         )

@@ -110,15 +110,30 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
         (tasks) => ({ tasks })
       )
     ),
-    route("DELETE", "/v2/apps/:appId*/tasks/:taskId", (r) =>
-      answer(
-        Effect.flatMap(scheduler.app(appIdOf(r)), () =>
-          scheduler.killTasks([r.params.taskId!], { scale: flag(r, "scale"), force: flag(r, "force") })
-        ),
-        200,
-        (tasks) => ({ task: tasks[0] ?? null })
+    // the task must be one of the app's: a task id of another app is 404, and `scale` never shrinks another app
+    route("DELETE", "/v2/apps/:appId*/tasks/:taskId", (r) => {
+      const taskId = r.params.taskId ?? ""
+      return answer(
+        Effect.gen(function* () {
+          const status = yield* scheduler.app(appIdOf(r))
+          const own = yield* scheduler.tasks(status.app.id)
+          if (!own.some((t) => t.id === taskId)) return { notOfApp: status.app.id }
+          const killed = yield* scheduler.killTasks([taskId], { scale: flag(r, "scale"), force: flag(r, "force") })
+          return { task: killed[0] ?? null }
+        }),
+        (result) => ("notOfApp" in result ? 404 : 200),
+        (result) =>
+          "notOfApp" in result
+            ? {
+                error: "NotFound",
+                message: `task ${JSON.stringify(taskId)} is not a task of app ${JSON.stringify(result.notOfApp)}`,
+                kind: "task",
+                id: taskId,
+                appId: result.notOfApp
+              }
+            : result
       )
-    ),
+    }),
     route("DELETE", "/v2/apps/:appId*/tasks", (r) =>
       answer(
         Effect.gen(function* () {

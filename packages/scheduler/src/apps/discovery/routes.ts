@@ -2,8 +2,9 @@
  * The discovery REST API (JSON) and its server-sent event watch, served by the master next to `/v2/apps`:
  *
  * - `GET /v2/discovery`: every service (`{ epoch, seq, services }`).
- * - `GET /v2/discovery/:name?port=`: one service by DNS-style or SRV-style name or URL-encoded app id; 404 when
- *   the app is unknown.
+ * - `GET /v2/discovery/:name?port=`: one service by DNS-style or SRV-style name or URL-encoded app id; an app
+ *   that exists (in the registry, or per `knownApp`) but has no healthy task answers 200 with no endpoints;
+ *   404 only for a name no app has.
  * - `GET /v2/discovery/watch?name=&port=`: `text/event-stream` of `snapshot`, `changed` and `dropped` events,
  *   each with `id: <epoch>:<seq>`; a client that reconnects with `Last-Event-ID` (or `?lastEventId=`) gets
  *   the changes it missed when the registry still has them, otherwise a fresh snapshot.
@@ -14,6 +15,7 @@ import { Effect, Option, Stream } from "effect"
 import { InvalidRequest } from "../../cluster/ClusterError.js"
 import type { Request, Response, Route } from "../../cluster/http/HttpServer.js"
 import type { DiscoveryEvent } from "./ServiceEndpoint.js"
+import { dnsName } from "../model/AppDefinition.js"
 import { parseName } from "./ServiceEndpoint.js"
 import type { ServiceRegistry } from "./ServiceRegistry.js"
 import { heartbeatMs, type SseEvent, withHeartbeat } from "./sse.js"
@@ -29,6 +31,11 @@ export interface DiscoveryRoutesOptions {
   readonly heartbeatMs?: number
   /** Path prefix. Default `/v2/discovery`. */
   readonly prefix?: string
+  /**
+   * Whether an app exists although the registry has no entry for it (e.g. the app scheduler's apps before
+   * their first healthy task): such an app answers 200 with no endpoints instead of 404.
+   */
+  readonly knownApp?: (appId: string) => Effect.Effect<boolean>
 }
 
 /**
@@ -147,10 +154,12 @@ export const discoveryRoutes = (
           const name = request.params.name ?? ""
           yield* checkName(name)
           const found = yield* registry.get(name, portOf(request))
-          return Option.match(found, {
-            onNone: () => notFound(name),
-            onSome: (service): Response => ({ status: 200, body: service })
-          })
+          if (Option.isSome(found)) return { status: 200, body: found.value }
+          const appId = parseName(name, registry.domain)?.appId
+          const known = appId !== undefined && options.knownApp !== undefined && (yield* options.knownApp(appId))
+          return known
+            ? { status: 200, body: { appId, name: dnsName(appId, registry.domain), endpoints: [] } }
+            : notFound(name)
         })
     }
   ]

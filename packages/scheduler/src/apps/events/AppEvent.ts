@@ -1,7 +1,9 @@
 /**
  * The app scheduler's events, with Marathon's `eventType` names, as `/v2/events` streams them: each carries
  * a sequence number `seq` (strictly increasing, gap-free while this scheduler leads; resumable with
- * `events(after)`) and an ISO `timestamp`. Text in events has passed through the secrets `Redactor`.
+ * `events(after)`) and an ISO `timestamp`. Text in events has passed through the secrets `Redactor`. Two
+ * events are about the stream itself, not the scheduler: `event_stream_dropped` (a reader fell too far
+ * behind) and `event_stream_gap` (a reader resumed after events the history no longer holds).
  *
  * @since 0.1.0
  */
@@ -106,6 +108,27 @@ export type AppEventPayload =
       readonly delayedUntil: number
       readonly consecutiveFailures: number
       readonly message: string
+    }
+  | {
+      /**
+       * The last event of a stream whose reader fell more than its buffer behind (a stalled client): nothing
+       * after `seq` was sent and the stream ends; reconnect with `Last-Event-ID: <seq>` to go on. Only in
+       * that stream, never in the history (its `seq` is the last event it accounts for).
+       */
+      readonly eventType: "event_stream_dropped"
+      readonly reason: string
+    }
+  | {
+      /**
+       * The first event of a stream resumed after an event the bounded history no longer holds: events
+       * `missedFrom` to `missedTo` are lost to this reader; the stream goes on after them (its `seq` is
+       * `missedTo`). Only in that stream, never in the history.
+       */
+      readonly eventType: "event_stream_gap"
+      readonly after: number
+      readonly missedFrom: number
+      readonly missedTo: number
+      readonly reason: string
     }
 
 /**

@@ -10,6 +10,11 @@
  * so tasks watched together (a scheduler restart, a big deployment) do not all fire at the same instant,
  * and at most `maxConcurrentChecks` checks run at once.
  *
+ * Resuming: a task watched again by a new scheduler (a restart, a failover) may start from its last known
+ * verdict ({@link HealthResume}): a task that was healthy stays alive (and ready) without waiting, its first
+ * check runs at once (not `delaySeconds` later) and, since it passed before, a failure counts right away
+ * (no grace period).
+ *
  * @since 0.1.0
  */
 import { Clock, Context, Effect, FiberMap, Layer, Option, PubSub, Random, Semaphore, Stream } from "effect"
@@ -43,6 +48,18 @@ export interface HealthMonitorOptions {
 }
 
 /**
+ * What a scheduler knew of a task before it restarted (see the module): its last verdict (`undefined`: none)
+ * and readiness.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HealthResume {
+  readonly alive: boolean | undefined
+  readonly ready: boolean
+}
+
+/**
  * Health checking of running tasks.
  *
  * **When to use**: the app scheduler watches each task once it runs (`watch`), kills the tasks reported
@@ -57,11 +74,15 @@ export interface HealthMonitorOptions {
 export class HealthMonitor extends Context.Service<
   HealthMonitor,
   {
-    /** Starts checking `target` (no health checks: alive at once; no readiness checks: ready at once). */
+    /**
+     * Starts checking `target` (no health checks: alive at once; no readiness checks: ready at once);
+     * `resume` continues from what a previous scheduler knew (first check at once, see the module).
+     */
     readonly watch: (
       target: HealthTarget,
       checks: ReadonlyArray<HealthCheck>,
-      readiness: ReadonlyArray<ReadinessCheck>
+      readiness: ReadonlyArray<ReadinessCheck>,
+      resume?: HealthResume
     ) => Effect.Effect<void>
     /** Stops checking a task and forgets it; an unknown task is not an error. */
     readonly unwatch: (taskId: string) => Effect.Effect<void>
@@ -104,7 +125,19 @@ interface Entry {
   ready: boolean
   firstHealthyAt: number | undefined
   unhealthySent: boolean
+  /** Whether a verdict of this monitor was reported (a resumed task starts from a stored one). */
+  reported: boolean
 }
+
+const readyBefore: ReadinessResult = { ready: true, message: "ready before the scheduler restarted" }
+
+/** The record a resumed check starts from: a task that was healthy counts as having passed (no grace period). */
+const resumedState = (resume: HealthResume | undefined, now: number): CheckState =>
+  resume?.alive === true
+    ? { consecutiveFailures: 0, alive: true, firstSuccessAt: now, lastSuccessAt: now }
+    : resume?.alive === false
+      ? { consecutiveFailures: 0, alive: false }
+      : initialCheckState
 
 /**
  * Builds the monitor (scoped: its check fibers end with the scope).
@@ -132,8 +165,10 @@ export const make = Effect.fn("HealthMonitor.make")(function* (options: HealthMo
   const healthEvents = (entry: Entry, at: number): Array<HealthEvent> => {
     const alive = aliveOf(entry.states)
     if (alive === true && entry.firstHealthyAt === undefined) entry.firstHealthyAt = at
-    if (alive === undefined || alive === entry.alive) return []
+    // a resumed task's first verdict is reported even when it confirms the stored one (its results are new)
+    if (alive === undefined || (alive === entry.alive && entry.reported)) return []
     entry.alive = alive
+    entry.reported = true
     return [{ _tag: "HealthChanged", taskId: entry.target.taskId, alive, health: snapshot(entry) }]
   }
 
@@ -167,8 +202,12 @@ export const make = Effect.fn("HealthMonitor.make")(function* (options: HealthMo
   const onReadiness = (entry: Entry, index: number, result: ReadinessResult): Effect.Effect<void> =>
     Effect.suspend(() => {
       if (!current(entry)) return Effect.void
+      const changed = JSON.stringify(entry.readiness[index]) !== JSON.stringify(result)
       entry.readiness[index] = result
-      return PubSub.publishAll(events, readyEvents(entry))
+      const checked: Array<HealthEvent> = changed
+        ? [{ _tag: "ReadinessChecked", taskId: entry.target.taskId, results: [...entry.readiness] }]
+        : []
+      return PubSub.publishAll(events, [...checked, ...readyEvents(entry)])
     })
 
   /**
@@ -188,13 +227,14 @@ export const make = Effect.fn("HealthMonitor.make")(function* (options: HealthMo
       }
     })
 
-  const checkLoop = (entry: Entry, index: number) => {
+  const checkLoop = (entry: Entry, index: number, resumed: boolean) => {
     const check = entry.checks[index]!
     const once = checkOnce(check, entry.target).pipe(
       Effect.flatMap((result) => onCheck(entry, index, result)),
       Effect.as(false)
     )
-    return schedule(entry.target.startedAt + check.delaySeconds * 1000, check.intervalSeconds * 1000, once)
+    const firstAt = resumed ? 0 : entry.target.startedAt + check.delaySeconds * 1000
+    return schedule(firstAt, check.intervalSeconds * 1000, once)
   }
 
   const readinessLoop = (entry: Entry, index: number) => {
@@ -209,26 +249,32 @@ export const make = Effect.fn("HealthMonitor.make")(function* (options: HealthMo
   const watch = Effect.fn("HealthMonitor.watch")(function* (
     target: HealthTarget,
     checks: ReadonlyArray<HealthCheck>,
-    readinessChecks: ReadonlyArray<ReadinessCheck>
+    readinessChecks: ReadonlyArray<ReadinessCheck>,
+    resume?: HealthResume
   ) {
     if (entries.has(target.taskId)) return
+    const now = yield* Clock.currentTimeMillis
+    const resumed = resumedState(resume, now)
+    const ready = resume?.ready === true
     const entry: Entry = {
       target,
       checks: [...checks],
       readinessChecks: [...readinessChecks],
-      states: checks.map(() => initialCheckState),
-      readiness: readinessChecks.map(() => undefined),
-      alive: undefined,
-      ready: false,
-      firstHealthyAt: undefined,
-      unhealthySent: false
+      states: checks.map(() => resumed),
+      readiness: readinessChecks.map(() => (ready ? readyBefore : undefined)),
+      alive: checks.length === 0 ? undefined : resume?.alive,
+      ready,
+      firstHealthyAt: resumed.firstSuccessAt,
+      unhealthySent: false,
+      reported: resume === undefined
     }
     entries.set(target.taskId, entry)
-    const now = yield* Clock.currentTimeMillis
-    yield* PubSub.publishAll(events, [...healthEvents(entry, now), ...readyEvents(entry)])
+    // a resumed task's stored verdict is no news: its first check's is
+    const verdict = resume !== undefined && checks.length > 0 ? [] : healthEvents(entry, now)
+    yield* PubSub.publishAll(events, [...verdict, ...readyEvents(entry)])
     const loops = [
-      ...checks.map((_, i) => checkLoop(entry, i)),
-      ...readinessChecks.map((_, i) => readinessLoop(entry, i))
+      ...checks.map((_, i) => checkLoop(entry, i, resume !== undefined)),
+      ...(ready ? [] : readinessChecks.map((_, i) => readinessLoop(entry, i)))
     ]
     if (loops.length > 0) {
       yield* FiberMap.run(fibers, target.taskId, Effect.all(loops, { concurrency: "unbounded", discard: true }))

@@ -34,8 +34,9 @@ export interface TaskHealth {
 
 /**
  * What the monitor reports, each only on a change: `HealthChanged` when `alive` takes a new value (the first
- * verdict included), `ReadyChanged` when readiness does (the first `true` included), and `Unhealthy` once per
- * task when a check reached `maxConsecutiveFailures`: kill and replace it.
+ * verdict included), `ReadyChanged` when readiness does (the first `true` included), `ReadinessChecked` when
+ * a readiness check's result differs from its last one (its status, message or preserved response), and
+ * `Unhealthy` once per task when a check reached `maxConsecutiveFailures`: kill and replace it.
  *
  * @since 0.1.0
  * @category models
@@ -43,6 +44,12 @@ export interface TaskHealth {
 export type HealthEvent =
   | { readonly _tag: "HealthChanged"; readonly taskId: string; readonly alive: boolean; readonly health: TaskHealth }
   | { readonly _tag: "ReadyChanged"; readonly taskId: string; readonly ready: boolean }
+  | {
+      readonly _tag: "ReadinessChecked"
+      readonly taskId: string
+      /** The last result of each readiness check (`undefined`: not run yet). */
+      readonly results: ReadonlyArray<ReadinessResult | undefined>
+    }
   | { readonly _tag: "Unhealthy"; readonly taskId: string; readonly reason: string }
 
 /**

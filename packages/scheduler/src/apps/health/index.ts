@@ -7,7 +7,7 @@
  */
 export { checkOnce } from "./checkOnce.js"
 export { type HttpAnswer, type HttpGetOptions, httpGet } from "./checks/httpGet.js"
-export { HealthMonitor, type HealthMonitorOptions } from "./HealthMonitor.js"
+export { HealthMonitor, type HealthMonitorOptions, type HealthResume } from "./HealthMonitor.js"
 export {
   type CheckResult,
   type HealthTarget,

@@ -2,8 +2,12 @@
  * App definitions: what a user asks the app scheduler to keep running. The JSON follows Marathon's app
  * format where it is reasonable (`id`, `cmd`, `args`, `container.docker.image`, `container.portMappings`,
  * `instances`, `cpus`, `mem`, `disk`, `env`, `labels`, `constraints`, `healthChecks`, `readinessChecks`,
- * `upgradeStrategy`, `backoffSeconds`, `backoffFactor`, `maxLaunchDelaySeconds`, `dependencies`), so most
- * Marathon app JSON decodes unchanged; fields Marathon does not have are marked "extension".
+ * `upgradeStrategy`, `backoffSeconds`, `backoffFactor`, `maxLaunchDelaySeconds`, `dependencies`,
+ * `killSelection`, `unreachableStrategy`); fields Marathon does not have are marked "extension". Marathon fields
+ * for features this cluster does not have (`gpus`, `fetch`, `uris`, `storeUrls`, `user`, `executor`,
+ * `residency`, `ipAddress`, `tty`, `healthChecks[].ipProtocol`) decode only with the value that leaves the
+ * feature off and otherwise fail naming the field ("is not supported"). An app without `container`
+ * (Marathon's command-only app) fails: every task runs in a Docker container.
  *
  * Decoding fills every default (as Marathon does), so the decoded {@link AppDefinition} is complete; a bad
  * definition fails with a `SchemaError` whose path names the field.
@@ -17,6 +21,19 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 const finite = (min: number) => Schema.Finite.check(Schema.isGreaterThanOrEqualTo(min))
 const withDefault = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, value: S["Encoded"]) =>
   schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+/**
+ * A Marathon field for a feature this cluster does not have: accepted (and ignored) only with the value that
+ * leaves the feature off (`off`), any other value fails naming the field and saying it is not supported.
+ */
+const notSupported = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  off: (value: S["Type"]) => boolean,
+  hint: string
+) =>
+  Schema.optionalKey(schema.check(Schema.makeFilter((value: S["Type"]) => off(value) || `is not supported: ${hint}`)))
+const isNull = (value: unknown) => value === null
+const isEmpty = (value: ReadonlyArray<unknown>) => value.length === 0
 
 const segment = "[a-z0-9]([a-z0-9-]*[a-z0-9])?"
 const pathPattern = new RegExp(`^(/?(${segment}|\\.|\\.\\.)(/(${segment}|\\.|\\.\\.))*|/)$`)
@@ -137,7 +154,13 @@ export const HealthCheck = Schema.Struct({
   timeoutSeconds: withDefault(finite(0.01), 20),
   delaySeconds: withDefault(finite(0), 15),
   maxConsecutiveFailures: withDefault(int(0), 3),
-  ignoreHttp1xx: withDefault(Schema.Boolean, false)
+  ignoreHttp1xx: withDefault(Schema.Boolean, false),
+  /** Marathon's; only `IPv4` (checks reach the task's host port over IPv4). */
+  ipProtocol: notSupported(
+    Schema.Literals(["IPv4", "IPv6"]),
+    (p) => p === "IPv4",
+    "health checks reach tasks over IPv4 only; use IPv4"
+  )
 })
 
 /**
@@ -216,9 +239,74 @@ export const PortMapping = Schema.Struct({
  */
 export type PortMapping = typeof PortMapping.Type
 
+const absolutePath = Schema.String.check(
+  Schema.makeFilter(
+    (path) =>
+      (path.startsWith("/") &&
+        !path.includes("\0") &&
+        !path.split("/").some((part) => part === ".." || part === ".")) ||
+      "expects an absolute path without '.' or '..' segments"
+  )
+)
+
+/**
+ * A host path bind-mounted into the task's container (Marathon's docker volume): `mode` `RO` (read-only) or
+ * `RW`. Marathon's persistent and external volumes are refused (the cluster has no volume manager).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Volume = Schema.Struct({
+  containerPath: absolutePath,
+  hostPath: Schema.optionalKey(absolutePath),
+  mode: Schema.Literals(["RO", "RW"]),
+  persistent: Schema.optionalKey(Schema.Unknown),
+  external: Schema.optionalKey(Schema.Unknown)
+}).check(
+  Schema.makeFilter((volume) =>
+    volume.persistent !== undefined
+      ? "is not supported: persistent volumes need a volume manager; bind-mount a hostPath instead"
+      : volume.external !== undefined
+        ? "is not supported: external volumes need a volume driver; bind-mount a hostPath instead"
+        : volume.hostPath !== undefined || "expects a hostPath (the host folder or file to bind-mount)"
+  )
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Volume = typeof Volume.Type
+
+/**
+ * Marathon's network of a task (`networks[0]`): `container/bridge` (Docker's bridge, ports published from
+ * `container.portMappings`; the default) or `host` (the agent's network). User-defined `container` networks are
+ * refused.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Network = Schema.Struct({
+  mode: Schema.Literals(["container/bridge", "host", "container"]).check(
+    Schema.makeFilter(
+      (mode) =>
+        mode !== "container" || "is not supported: there are no user-defined networks; use container/bridge or host"
+    )
+  ),
+  name: Schema.optionalKey(Schema.String),
+  labels: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Network = typeof Network.Type
+
 /**
  * The container: a Docker image (this cluster runs every task in a Docker container), its port mappings,
- * and whether to pull the image on every launch.
+ * whether to pull the image on every launch, its bind-mounted `volumes`, and Marathon's legacy
+ * `docker.network` (`BRIDGE`, the default, or `HOST`; `USER` is refused).
  *
  * @since 0.1.0
  * @category models
@@ -227,9 +315,23 @@ export const Container = Schema.Struct({
   type: withDefault(Schema.Literals(["DOCKER"]), "DOCKER"),
   docker: Schema.Struct({
     image: Schema.String.check(Schema.isMinLength(1)),
-    forcePullImage: withDefault(Schema.Boolean, false)
+    forcePullImage: withDefault(Schema.Boolean, false),
+    privileged: notSupported(Schema.Boolean, (p) => !p, "tasks never run privileged; use false"),
+    parameters: notSupported(
+      Schema.Array(Schema.Unknown),
+      isEmpty,
+      "raw docker run parameters are not passed on; use []"
+    ),
+    network: Schema.optionalKey(
+      Schema.Literals(["BRIDGE", "HOST", "USER"]).check(
+        Schema.makeFilter(
+          (mode) => mode !== "USER" || "is not supported: there are no user-defined networks; use BRIDGE or HOST"
+        )
+      )
+    )
   }),
-  portMappings: withDefault(Schema.Array(PortMapping), [])
+  portMappings: withDefault(Schema.Array(PortMapping), []),
+  volumes: withDefault(Schema.Array(Volume), [])
 })
 
 /**
@@ -323,6 +425,28 @@ export const Autoscale = Schema.Struct({
 export type Autoscale = typeof Autoscale.Type
 
 /**
+ * What happens to a task whose agent became unreachable (Marathon 1.4+): after `inactiveAfterSeconds` the
+ * task counts as inactive and a replacement is launched; after `expungeAfterSeconds` it is forgotten.
+ * Marathon's defaults 0 / 0. `"disabled"`: the task is never replaced while its agent is unreachable.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnreachableStrategy = Schema.Union([
+  Schema.Literal("disabled"),
+  Schema.Struct({
+    inactiveAfterSeconds: withDefault(finite(0), 0),
+    expungeAfterSeconds: withDefault(finite(0), 0)
+  })
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UnreachableStrategy = typeof UnreachableStrategy.Type
+
+/**
  * An app definition, decoded with every default filled in. `cmd` runs with `sh -c` in the image; `args`
  * replaces the image's command instead (give one or neither). `version` is set by the scheduler.
  *
@@ -333,7 +457,12 @@ export const AppDefinition = Schema.Struct({
   id: PathId,
   cmd: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
   args: Schema.optionalKey(Schema.Array(Schema.String)),
-  container: Container,
+  container: Container.pipe(
+    Schema.annotateKey({
+      messageMissingKey:
+        "is required: every task runs in a Docker container, so container.docker.image is required (Marathon's command-only apps are not supported)"
+    })
+  ),
   instances: withDefault(int(0, 10_000), 1),
   cpus: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 1),
   mem: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 128),
@@ -352,6 +481,54 @@ export const AppDefinition = Schema.Struct({
   dependencies: withDefault(Schema.Array(PathId), []),
   /** Seconds between the kill signal (SIGTERM) and SIGKILL. */
   taskKillGracePeriodSeconds: withDefault(finite(0), 10),
+  /** When a task on an unreachable agent is replaced (Marathon's; default `{ 0, 0 }`). */
+  unreachableStrategy: withDefault(UnreachableStrategy, { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }),
+  /** Which tasks go first when the app scales down (Marathon's): the youngest (default) or the oldest. */
+  killSelection: withDefault(Schema.Literals(["YOUNGEST_FIRST", "OLDEST_FIRST"]), "YOUNGEST_FIRST"),
+  /** Marathon's GPU count: only 0 (agents offer no GPUs). */
+  gpus: notSupported(finite(0), (n) => n === 0, "agents offer no GPUs; use 0 or leave gpus out"),
+  /** Marathon's URIs to fetch into the sandbox: only empty (tasks run Docker images; put files in the image). */
+  fetch: notSupported(Schema.Array(Schema.Unknown), isEmpty, "tasks fetch no URIs; put the files in the image"),
+  /** Marathon's legacy form of `fetch`: only empty. */
+  uris: notSupported(Schema.Array(Schema.Unknown), isEmpty, "tasks fetch no URIs; put the files in the image"),
+  /** Marathon's URIs of an artifact store: only empty. */
+  storeUrls: notSupported(Schema.Array(Schema.Unknown), isEmpty, "there is no artifact store; use []"),
+  /** Marathon's user to run the task as: only absent or null (the container runs as its image's user). */
+  user: notSupported(
+    Schema.NullOr(Schema.String),
+    isNull,
+    "the container runs as the user its image names; set USER in the image"
+  ),
+  /** Marathon's custom executor: only `""` (every task runs with the Docker containerizer). */
+  executor: notSupported(Schema.String, (e) => e === "", 'every task runs with the Docker containerizer; use ""'),
+  /** Marathon's resident (persistent volume) tasks: only null. */
+  residency: notSupported(Schema.Unknown, isNull, "resident tasks with persistent volumes are not supported; use null"),
+  /** Marathon's IP-per-task networking: only null (use `container.portMappings`). */
+  ipAddress: notSupported(Schema.Unknown, isNull, "there is no IP-per-task networking; use container.portMappings"),
+  /** Marathon's networks (at most one): `container/bridge` (default) or `host`. */
+  networks: Schema.optionalKey(
+    Schema.Array(Network).check(
+      Schema.makeFilter(
+        (networks) => networks.length <= 1 || "is not supported: a task joins one network; give at most one"
+      )
+    )
+  ),
+  /** Marathon's host-network port definitions: only empty (publish ports with `container.portMappings`). */
+  portDefinitions: notSupported(
+    Schema.Array(Schema.Unknown),
+    isEmpty,
+    "host-network port definitions are not implemented yet; use container.portMappings on the bridge network"
+  ),
+  /** Marathon's legacy form of `portDefinitions`: only empty. */
+  ports: notSupported(
+    Schema.Array(Schema.Unknown),
+    isEmpty,
+    "host-network ports are not implemented yet; use container.portMappings on the bridge network"
+  ),
+  /** Marathon's "host ports must equal the port definitions": only false (there are no port definitions). */
+  requirePorts: notSupported(Schema.Boolean, (r) => !r, "there are no port definitions; use false"),
+  /** Marathon's terminal for the task: only false. */
+  tty: notSupported(Schema.Boolean, (t) => !t, "tasks get no terminal; use false"),
   autoscale: Schema.optionalKey(Autoscale),
   /** The role the app's tasks take offers in (extension; default: the scheduler's role). */
   role: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
@@ -371,6 +548,16 @@ export const AppDefinition = Schema.Struct({
  * @category models
  */
 export type AppDefinition = typeof AppDefinition.Type
+
+/**
+ * The Docker network an app's tasks run on: `host` when `networks[0].mode` is `host` or the legacy
+ * `container.docker.network` is `HOST`, else `bridge`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const networkModeOf = (app: Pick<AppDefinition, "networks" | "container">): "bridge" | "host" =>
+  app.networks?.[0]?.mode === "host" || app.container.docker.network === "HOST" ? "host" : "bridge"
 
 /**
  * A group: apps and groups under one path, deployed in dependency order (an app starts once the apps it

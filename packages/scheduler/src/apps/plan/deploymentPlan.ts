@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, networkModeOf } from "../model/AppDefinition.js"
 import { DependencyCycle, InvalidApp } from "./InvalidApp.js"
 import { jsonEqual } from "./internal/equal.js"
 import { type Edge, layers, matchDependency, resolveDependency } from "./internal/graph.js"
@@ -29,7 +29,7 @@ export type ChangeKind = "none" | "update" | "scale" | "restart"
  * The part of an app that shapes its tasks or how their health is judged: a change restarts every task.
  * Marathon's `isUpgrade` restarts on any change but `instances`; we leave out what the scheduler applies
  * without touching a task: `upgradeStrategy`, backoff settings, `dependencies`, `taskKillGracePeriodSeconds`,
- * `autoscale`, `readinessChecks` (they only gate deployments), `forcePullImage` (read at the next launch) and a
+ * `killSelection`, `unreachableStrategy`, `autoscale`, `readinessChecks` (they only gate deployments), `forcePullImage` (read at the next launch) and a
  * port's `servicePort`, `name` and `labels` (load balancer and discovery only). Health checks do restart: a
  * new check is then proven on new tasks by a deployment that can fail and roll back, instead of being applied
  * to running tasks that it might all declare unhealthy.
@@ -40,6 +40,8 @@ const taskSpec = (app: AppDefinition) => ({
   type: app.container.type,
   image: app.container.docker.image,
   ports: app.container.portMappings.map((p) => [p.containerPort, p.hostPort, p.protocol]),
+  volumes: app.container.volumes,
+  network: networkModeOf(app),
   cpus: app.cpus,
   mem: app.mem,
   disk: app.disk,

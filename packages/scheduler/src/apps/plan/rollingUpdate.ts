@@ -30,8 +30,9 @@ export interface PlanTask {
 
 /**
  * The input of {@link nextStep}: the target `instances`, the upgrade strategy, the tasks of the old and the new
- * version, and `pending`: launches already asked for that have no task yet (waiting for an offer or in
- * backoff); they count as new tasks and take capacity.
+ * version (each listed oldest first), and `pending`: launches already asked for that have no task yet (waiting
+ * for an offer or in backoff); they count as new tasks and take capacity. `killSelection` (the app's, default
+ * `YOUNGEST_FIRST`) says which of equally good new tasks go first when there are too many (a scale-down).
  *
  * @since 0.1.0
  * @category models
@@ -42,6 +43,7 @@ export interface StepInput {
   readonly old: ReadonlyArray<PlanTask>
   readonly new: ReadonlyArray<PlanTask>
   readonly pending?: number
+  readonly killSelection?: "YOUNGEST_FIRST" | "OLDEST_FIRST" | undefined
 }
 
 /**
@@ -95,7 +97,10 @@ export const capacityBounds = (
 export const isAvailable = (task: PlanTask): boolean =>
   task.state === "running" && task.alive === true && task.ready && task.killing !== true
 
-/** Worst first: unhealthy, staging, starting, no verdict yet, not ready, then available; the last listed first. */
+/**
+ * Worst first: unhealthy, staging, starting, no verdict yet, not ready, then available; among equals the
+ * youngest (last listed) first, or the oldest with `OLDEST_FIRST`.
+ */
 const badness = (task: PlanTask): number =>
   task.alive === false
     ? 0
@@ -109,10 +114,16 @@ const badness = (task: PlanTask): number =>
             ? 4
             : 5
 
-const worstFirst = (tasks: ReadonlyArray<PlanTask>): ReadonlyArray<PlanTask> =>
+const worstFirst = (
+  tasks: ReadonlyArray<PlanTask>,
+  killSelection: StepInput["killSelection"]
+): ReadonlyArray<PlanTask> =>
   tasks
     .map((task, index) => ({ task, index }))
-    .sort((a, b) => badness(a.task) - badness(b.task) || b.index - a.index)
+    .sort(
+      (a, b) =>
+        badness(a.task) - badness(b.task) || (killSelection === "OLDEST_FIRST" ? a.index - b.index : b.index - a.index)
+    )
     .map((e) => e.task)
 
 /** Not serving and not about to: unhealthy, or its container is not running yet. */
@@ -142,8 +153,8 @@ const doomed = (task: PlanTask): boolean => task.alive === false || task.state !
  * kills and replaces them after `maxConsecutiveFailures`); a launch the caller could not place yet must be
  * passed as `pending`, or it would be asked for again (and launches no longer needed, e.g. after `instances`
  * dropped, should be cancelled by the caller: `pending` cannot be killed); a task already sent a kill must be
- * passed with `killing`, or it may be picked again. Among new tasks equally bad, the one listed last is killed
- * first: list tasks oldest first to kill the youngest, as Marathon's default `killSelection`.
+ * passed with `killing`, or it may be picked again. Among new tasks equally bad, the youngest (listed last) is
+ * killed first, or the oldest (listed first) with `killSelection: "OLDEST_FIRST"`: list tasks oldest first.
  *
  * @since 0.1.0
  * @category rolling update
@@ -153,7 +164,10 @@ export const nextStep = (input: StepInput): Step => {
   const { minHealthy, maxCapacity } = capacityBounds(n, input.strategy)
   const pending = Math.max(0, Math.floor(Number.isFinite(input.pending) ? (input.pending ?? 0) : 0))
   const oldLive = input.old.filter((t) => t.killing !== true)
-  const newLive = worstFirst(input.new.filter((t) => t.killing !== true))
+  const newLive = worstFirst(
+    input.new.filter((t) => t.killing !== true),
+    input.killSelection
+  )
   const total = input.old.length + input.new.length + pending
   let available = oldLive.filter(isAvailable).length + newLive.filter(isAvailable).length
   let excess = newLive.length + pending - n

@@ -1,7 +1,9 @@
 /**
  * The autoscaler's round: for each app with an `autoscale` spec, a sample of its metric (from the named
  * metric source) joins the app's window, and, unless a deployment changes the app, `autoscaleDecision` may
- * scale it (as the `autoscale` operation, so the change is a normal deployment).
+ * scale it (as the `autoscale` operation, so the change is a normal deployment). The decision is logged once
+ * `scale` ran: at info level with its deployment when it was accepted (the cool-down starts then), at warning
+ * level with the error when it was refused (no cool-down: the next round decides again).
  *
  * @since 0.1.0
  */
@@ -56,10 +58,20 @@ export const autoscaleOnce = (core: AutoscalerCore): Effect.Effect<void> => {
         ...(a.lastScaleAt === undefined ? {} : { lastChangeAt: a.lastScaleAt }),
         now
       })
-      if (decision === undefined || decision.instances === a.stored.app.instances) continue
-      yield* Effect.logInfo(`autoscaler: ${a.stored.app.id} -> ${decision.instances}: ${decision.reason}`)
-      const result = yield* core.scale(a.stored.app.id, decision.instances).pipe(Effect.result)
-      if (Result.isSuccess(result)) a.lastScaleAt = now
+      const from = a.stored.app.instances
+      if (decision === undefined || decision.instances === from) continue
+      const id = a.stored.app.id
+      const result = yield* core.scale(id, decision.instances).pipe(Effect.result)
+      if (Result.isSuccess(result)) {
+        a.lastScaleAt = now
+        yield* Effect.logInfo(
+          `autoscaler: scaled ${id} from ${from} to ${decision.instances} (deployment ${result.success.deploymentId}): ${decision.reason}`
+        )
+      } else {
+        yield* Effect.logWarning(
+          `autoscaler: scaling ${id} from ${from} to ${decision.instances} was refused (${result.failure._tag}): ${redactor.redact(result.failure.message)}; tried again next round`
+        )
+      }
     }
   })
 }

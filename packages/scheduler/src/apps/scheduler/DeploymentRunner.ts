@@ -75,11 +75,13 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
         return true
       }
       if (a === undefined) return true
-      const active = activeTasksOf(action.app)
+      // oldest first, as nextStep's killSelection expects
+      const active = activeTasksOf(action.app).sort((x, y) => x.stagedAt - y.stagedAt)
       const current = a.stored.lastConfigChangeAt
       const step = nextStep({
         instances: a.stored.app.instances,
         strategy: a.stored.app.upgradeStrategy,
+        killSelection: a.stored.app.killSelection,
         old: active.filter((t) => t.configVersion !== current).map(planTask),
         new: active.filter((t) => t.configVersion === current).map(planTask)
       })

@@ -19,7 +19,7 @@ import type { MetricSources } from "../metrics/MetricSource.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import type { Redactor } from "../secrets/index.js"
 import type { AppStore } from "../store/AppStore.js"
-import type { StoreChange } from "../store/StoredState.js"
+import type { StoreChange, StoredFailures } from "../store/StoredState.js"
 import { autoscaleOnce } from "./Autoscaler.js"
 import { wantsRollback } from "./Deployment.js"
 import { makeDeploymentRunner } from "./DeploymentRunner.js"
@@ -144,11 +144,32 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
     apps.set(s.app.id, newAppRecord(s))
     reservePorts(s.app)
   }
+  for (const f of stored.failures) {
+    const a = apps.get(f.appId)
+    if (a !== undefined) State.restoreFailures(a, f)
+  }
+  const strayFailures = stored.failures.filter((f) => !apps.has(f.appId)).map((f) => f.appId)
+  if (strayFailures.length > 0) yield* store.commit({ removeFailures: strayFailures }).pipe(Effect.ignore)
   for (const g of stored.groups) state.groups.set(g.id, g)
   for (const d of stored.deployments) {
     deployments.set(d.id, d)
     for (const target of Object.values(d.target)) if (target !== null) reservePorts(target.app)
   }
+
+  /** Stores each app's launch failures that changed since they were last stored (any code may change them). */
+  const syncFailures = Effect.gen(function* () {
+    const put: Array<StoredFailures> = []
+    const remove: Array<string> = []
+    for (const a of apps.values()) {
+      const failures = State.storedFailuresOf(a)
+      const key = State.failuresKey(failures)
+      if (key === (a.persistedFailures ?? "")) continue
+      a.persistedFailures = key
+      if (failures === undefined) remove.push(a.stored.app.id)
+      else put.push(failures)
+    }
+    if (put.length > 0 || remove.length > 0) yield* commitLogged({ putFailures: put, removeFailures: remove })
+  })
 
   const publish = (payload: AppEventPayload) =>
     Effect.gen(function* () {
@@ -172,10 +193,13 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
   const tasksOf = (appId: string) => State.tasksOf(state, appId)
   const activeTasksOf = (appId: string) => State.activeTasksOf(state, appId)
 
+  /** When the agents were last listed (ms epoch). */
+  let agentsAt = 0
   const refreshAgents = Effect.gen(function* () {
     const list = yield* driver.agents
     agents.clear()
     for (const a of list) agents.set(a.agentId, a)
+    agentsAt = Date.now()
   }).pipe(Effect.catchCause((cause) => Effect.logDebug("cannot list agents", cause)))
 
   const agentOf = (agentId: string) =>
@@ -185,7 +209,7 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
     })
 
   // ---- task status, health events, killing ----
-  const { watchHealth, sendKill, kill, applyStatus, applyHealth } = makeTaskEvents({
+  const { publishApp, watchHealth, sendKill, kill, applyStatus, applyHealth } = makeTaskEvents({
     state,
     settings,
     driver,
@@ -219,9 +243,15 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
       const id = a.stored.app.id
       const live = activeTasksOf(id).filter((t) => t.killing === undefined)
       const n = a.stored.app.instances
-      if (live.length < n) want.set(id, n - live.length)
+      // lost tasks whose replacement waits (unreachableStrategy) still hold their instance
+      a.unreachable = State.stillUnreachable(a, Date.now(), agents, agentsAt)
+      const held = live.length + a.unreachable.length
+      if (held < n) want.set(id, n - held)
       else if (live.length > n) {
-        const order = [...live].sort((x, y) => Number(isServing(x)) - Number(isServing(y)) || y.stagedAt - x.stagedAt)
+        const order = [...live].sort(
+          (x, y) =>
+            Number(isServing(x)) - Number(isServing(y)) || State.byKillSelection(a.stored.app.killSelection, x, y)
+        )
         for (const t of order.slice(0, live.length - n)) yield* kill(t, "scale")
       }
     })
@@ -256,6 +286,7 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
         a.unused = []
       }
     }
+    yield* syncFailures
     // suppress only after a moment without demand: a rolling update asks again as soon as tasks get healthy
     if ([...want.values()].some((n) => n > 0)) lastDemandAt = now
     const needed = now - lastDemandAt < idleSuppressMs
@@ -334,7 +365,14 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
     Effect.forkIn(scope)
   )
   yield* Effect.yieldNow
-  yield* locked(Effect.forEach([...tasks.values()], (t) => (t.state === "running" ? watchHealth(t) : Effect.void)))
+  // recovered tasks resume from their stored health (first check at once), and what served before is
+  // published again right away: no gap in discovery and the load balancer after a restart or failover
+  yield* locked(
+    Effect.gen(function* () {
+      for (const t of tasks.values()) if (t.state === "running") yield* watchHealth(t, true)
+      for (const id of apps.keys()) yield* publishApp(id)
+    })
+  )
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       for (const t of tasks.values()) yield* health.unwatch(t.taskId)

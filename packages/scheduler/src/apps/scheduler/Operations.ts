@@ -296,6 +296,16 @@ export const makeOperations = (core: Core) => {
       })
     )
 
+  /** `deployment_failed` for a deployment dropped without a rollback. */
+  const publishFailed = (d: StoredDeployment, reason: "cancelled" | "superseded") =>
+    core.publish({
+      eventType: "deployment_failed",
+      id: d.id,
+      version: d.version,
+      affectedApps: Object.keys(d.target).sort(),
+      reason
+    })
+
   const killTasks = (
     taskIds: ReadonlyArray<string>,
     options: { readonly scale?: boolean; readonly force?: boolean } = {}
@@ -325,7 +335,11 @@ export const makeOperations = (core: Core) => {
             })
           }
           yield* core.commit({ putApps: changed, removeDeployments: conflicts.map((d) => d.id) })
-          for (const d of conflicts) deployments.delete(d.id)
+          // a forced kill-and-scale supersedes the deployments it conflicts with, as a forced deploy does
+          for (const d of conflicts) {
+            deployments.delete(d.id)
+            yield* publishFailed(d, "superseded")
+          }
           for (const s of changed) {
             apps.get(s.app.id)!.stored = s
             yield* core.publish({ eventType: "api_post_event", appId: s.app.id, version, operation: "killAndScale" })
@@ -345,13 +359,7 @@ export const makeOperations = (core: Core) => {
         if (options.rollback === false) {
           yield* core.commit({ removeDeployments: [d.id] })
           deployments.delete(d.id)
-          yield* core.publish({
-            eventType: "deployment_failed",
-            id: d.id,
-            version: d.version,
-            affectedApps: Object.keys(d.target).sort(),
-            reason: "cancelled"
-          })
+          yield* publishFailed(d, "cancelled")
           yield* core.wake
           return undefined
         }

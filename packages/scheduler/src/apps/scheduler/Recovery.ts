@@ -2,8 +2,10 @@
  * Reconciling the engine's tasks with the master. At start: the stored task -> app bindings are checked
  * against what the master knows (`driver.reconcile`): tasks still alive become task records again, bindings
  * of ended tasks or removed apps are dropped (killing what still runs), and tasks of this framework that no
- * binding names (orphans, e.g. launched just before a crash) are killed; secrets are resolved again. While
- * leading: every task is reconciled periodically and after a master failover.
+ * binding names (orphans, e.g. launched just before a crash) are killed; secrets are resolved again. A
+ * recovered task keeps its stored start time (else the agent's time of its `running` status) and its stored
+ * health and readiness, so a task that was serving is served again at once (the engine then checks it right
+ * away). While leading: every task is reconciled periodically and after a master failover.
  *
  * @since 0.1.0
  */
@@ -13,7 +15,7 @@ import type { AppDefinition } from "../model/AppDefinition.js"
 import type { StoreChange, TaskBinding } from "../store/StoredState.js"
 import type { AgentInfo, Driver, DriverError } from "./Driver.js"
 import type { RuntimeState } from "./State.js"
-import type { TaskRecord } from "./TaskRecord.js"
+import { storedKey, type TaskRecord } from "./TaskRecord.js"
 
 /**
  * What recovery needs of the engine.
@@ -63,6 +65,8 @@ export const recoverTasks = Effect.fnUntraced(function* (core: RecoveryCore, bin
     }
     const agent = agents.get(b.agentId)
     const app = a.stored.app
+    const running = status.state === "running"
+    const now = Date.now()
     const t: TaskRecord = {
       taskId: b.taskId,
       appId: b.appId,
@@ -77,15 +81,16 @@ export const recoverTasks = Effect.fnUntraced(function* (core: RecoveryCore, bin
       portNames: app.container.portMappings.map((m) => m.name),
       state: status.state,
       updatedAt: status.updatedAt,
-      startedAt: status.state === "running" ? Date.now() : undefined,
+      startedAt: running ? Math.min(now, b.startedAt ?? status.updatedAt) : undefined,
       hostPorts: status.hostPorts ?? [],
       containerId: status.containerId,
       message: status.message,
       killing: undefined,
       killSentAt: undefined,
-      alive: undefined,
-      ready: false,
-      health: []
+      alive: running ? b.alive : undefined,
+      ready: running && b.ready === true,
+      health: [],
+      persisted: storedKey(b)
     }
     tasks.set(t.taskId, t)
   }

@@ -7,10 +7,10 @@
  */
 import { isTerminal } from "../../cluster/Task.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
-import { launchDelayMs } from "../plan/index.js"
-import type { StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
+import { backoffState, launchDelayMs } from "../plan/index.js"
+import type { StoredApp, StoredDeployment, StoredFailures, StoredGroup } from "../store/StoredState.js"
 import type { TaskRecord } from "./TaskRecord.js"
-import type { AppStatus, GroupStatus, QueueEntry } from "./Views.js"
+import type { AppStatus, GroupStatus, QueueEntry, ReadinessCheckResult } from "./Views.js"
 
 /**
  * An app as the runtime tracks it.
@@ -32,6 +32,76 @@ export interface AppRecord {
   /** The autoscaler's samples of its metric. */
   samples: Array<{ readonly at: number; readonly value: number }>
   lastScaleAt: number | undefined
+  /** What the store last said of its failures ({@link failuresKey}). */
+  persistedFailures?: string
+  /** Lost tasks whose replacement waits (the app's `unreachableStrategy`): each still counts as an instance. */
+  unreachable: Array<UnreachableTask>
+}
+
+/**
+ * A lost task that still holds its instance: until `until` (ms epoch; `inactiveAfterSeconds` after it was
+ * lost), or, with the strategy `"disabled"` (`until` undefined), until its agent is back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnreachableTask {
+  readonly taskId: string
+  readonly agentId: string
+  readonly lostAt: number
+  readonly until: number | undefined
+}
+
+/**
+ * The lost tasks of an app that still hold their instance at `now`, given the agents listed at `agentsAt`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const stillUnreachable = (
+  a: AppRecord,
+  now: number,
+  agents: { readonly has: (agentId: string) => boolean },
+  agentsAt: number
+): Array<UnreachableTask> =>
+  a.unreachable.filter((u) => (u.until === undefined ? !(agentsAt > u.lostAt && agents.has(u.agentId)) : u.until > now))
+
+/**
+ * The app's launch failures as stored; `undefined` when there is nothing to keep (no failure, no last one).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const storedFailuresOf = (a: AppRecord): StoredFailures | undefined =>
+  a.failures === 0 && a.lastFailure === undefined
+    ? undefined
+    : {
+        appId: a.stored.app.id,
+        consecutiveFailures: a.failures,
+        delayedUntil: a.delayedUntil,
+        ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure })
+      }
+
+/**
+ * What is stored of an app's failures, as a string to compare (the store is written only on a change).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const failuresKey = (failures: StoredFailures | undefined): string =>
+  failures === undefined ? "" : JSON.stringify(failures)
+
+/**
+ * Restores an app's stored failures into its record (a restarted scheduler keeps the backoff and the mark).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const restoreFailures = (a: AppRecord, failures: StoredFailures): void => {
+  a.failures = failures.consecutiveFailures
+  a.delayedUntil = failures.delayedUntil
+  a.lastFailure = failures.lastTaskFailure
+  a.persistedFailures = failuresKey(storedFailuresOf(a))
 }
 
 /**
@@ -48,7 +118,8 @@ export const newAppRecord = (stored: StoredApp): AppRecord => ({
   waitingSince: undefined,
   unused: [],
   samples: [],
-  lastScaleAt: undefined
+  lastScaleAt: undefined,
+  unreachable: []
 })
 
 /**
@@ -100,6 +171,19 @@ export const activeTasksOf = (state: RuntimeState, appId: string): Array<TaskRec
   tasksOf(state, appId).filter((t) => !isTerminal(t.state))
 
 /**
+ * Orders tasks for killing by the app's `killSelection`: the youngest (latest staged) first by default, the
+ * oldest first with `OLDEST_FIRST`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const byKillSelection = (
+  selection: "YOUNGEST_FIRST" | "OLDEST_FIRST",
+  x: Pick<TaskRecord, "stagedAt">,
+  y: Pick<TaskRecord, "stagedAt">
+): number => (selection === "OLDEST_FIRST" ? x.stagedAt - y.stagedAt : y.stagedAt - x.stagedAt)
+
+/**
  * The deployments that change any of `appIds`.
  *
  * @since 0.1.0
@@ -116,26 +200,42 @@ export const deploymentsOf = (state: RuntimeState, appIds: ReadonlyArray<string>
  */
 export const appStatus = (state: RuntimeState, a: AppRecord, now: number): AppStatus => {
   const list = tasksOf(state, a.stored.app.id)
-  const running = list.filter((t) => t.state === "running")
+  // tasks being killed are on their way out: counted apart
+  const running = list.filter((t) => t.state === "running" && t.killing === undefined)
+  const backoff = backoffOf(a, now)
   return {
     app: a.stored.app,
     version: a.stored.app.version ?? "",
-    tasksStaged: list.filter((t) => t.state === "staging" || t.state === "starting").length,
+    tasksStaged: list.filter((t) => (t.state === "staging" || t.state === "starting") && t.killing === undefined)
+      .length,
     tasksRunning: running.length,
     tasksHealthy: running.filter((t) => t.alive === true).length,
     tasksUnhealthy: running.filter((t) => t.alive === false).length,
+    tasksKilling: list.filter((t) => t.killing !== undefined && !isTerminal(t.state)).length,
     servicePorts: a.stored.app.container.portMappings.map((m) => m.servicePort),
     deployments: deploymentsOf(state, [a.stored.app.id]).map((d) => ({ id: d.id })),
     ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure }),
-    ...(a.delayedUntil > now
-      ? {
-          backoff: {
-            delayedUntil: new Date(a.delayedUntil).toISOString(),
-            consecutiveFailures: a.failures,
-            delayMs: launchDelayMs(a.stored.app, a.failures)
-          }
-        }
-      : {})
+    ...(backoff === undefined ? {} : { backoff })
+  }
+}
+
+/**
+ * The app's failing mark: present from its first failed launch until a task of it runs healthy (or the app
+ * changes), whether its next launch is delayed right now or not.
+ *
+ * @since 0.1.0
+ * @category views
+ */
+export const backoffOf = (a: AppRecord, now: number): AppStatus["backoff"] => {
+  if (a.failures <= 0) return undefined
+  const delayMs = launchDelayMs(a.stored.app, a.failures)
+  const b = backoffState(a.stored.app, a.failures, a.delayedUntil - delayMs, now)
+  return {
+    delayedUntil: new Date(a.delayedUntil).toISOString(),
+    consecutiveFailures: a.failures,
+    delayMs,
+    delayed: b.delayed,
+    stuck: b.stuck
   }
 }
 
@@ -197,7 +297,8 @@ export const groupTree = (state: RuntimeState, now: number): GroupStatus => {
 }
 
 /**
- * Apps waiting for launches or delayed by their backoff.
+ * Apps waiting for launches, delayed by their backoff, or marked failing (failed launches since the last
+ * healthy task).
  *
  * @since 0.1.0
  * @category views
@@ -205,20 +306,23 @@ export const groupTree = (state: RuntimeState, now: number): GroupStatus => {
 export const launchQueue = (state: RuntimeState, now: number): ReadonlyArray<QueueEntry> =>
   [...state.apps.values()].flatMap((a) => {
     const count = state.want.get(a.stored.app.id) ?? 0
-    if (count <= 0 && a.delayedUntil <= now) return []
+    if (count <= 0 && a.delayedUntil <= now && a.failures <= 0) return []
     return [
       {
         app: { id: a.stored.app.id, version: a.stored.app.version ?? "" },
         count: Math.max(0, count),
         delay: { timeLeftSeconds: Math.max(0, (a.delayedUntil - now) / 1000), overdue: a.delayedUntil <= now },
         since: new Date(a.waitingSince ?? now).toISOString(),
-        lastUnusedOffers: a.unused
+        lastUnusedOffers: a.unused,
+        ...(a.failures > 0 ? { consecutiveFailures: a.failures } : {}),
+        ...(a.failures > 0 && a.lastFailure !== undefined ? { lastTaskFailure: a.lastFailure } : {})
       }
     ]
   })
 
 /**
- * Readiness of the app's running tasks (for the deployment view).
+ * Readiness of the app's running tasks (for the deployment view): each readiness check's last result (with
+ * its preserved response), or the task's readiness when no check ran yet.
  *
  * @since 0.1.0
  * @category views
@@ -226,7 +330,10 @@ export const launchQueue = (state: RuntimeState, now: number): ReadonlyArray<Que
 export const readinessOf = (
   state: RuntimeState,
   appId: string
-): ReadonlyArray<{ readonly taskId: string; readonly ready: boolean }> =>
+): ReadonlyArray<{ readonly taskId: string; readonly ready: boolean } & Partial<ReadinessCheckResult>> =>
   activeTasksOf(state, appId)
     .filter((t) => t.state === "running" && t.killing === undefined)
-    .map((t) => ({ taskId: t.taskId, ready: t.ready }))
+    .flatMap(
+      (t): ReadonlyArray<{ readonly taskId: string; readonly ready: boolean } & Partial<ReadinessCheckResult>> =>
+        t.readiness === undefined || t.readiness.length === 0 ? [{ taskId: t.taskId, ready: t.ready }] : t.readiness
+    )

@@ -1,14 +1,16 @@
 /**
- * Turning an app into the `TaskSpec` the agent runs: image, `sh -c cmd` (or `args` as the container's
- * command), environment with secrets resolved, secret files, labels naming the app and version, resources
- * (unreserved, or all in one reserved part naming the role they are reserved for) and the container ports
- * published on the chosen host ports.
+ * Turning an app into the `TaskSpec` the agent runs: image (pulled on every launch with `forcePullImage`),
+ * `sh -c cmd` (or `args` as the container's command), environment with secrets resolved, secret files, labels
+ * naming the app, its version and its secret-backed env names, resources (unreserved, or all in one reserved
+ * part naming the role they are reserved for), the container ports published on the chosen host ports with
+ * their protocols, bind-mounted volumes, the network mode and the kill grace period.
  *
  * @since 0.1.0
  */
 import { randomUUID } from "node:crypto"
+import { secretEnvLabel } from "@orchestrator/core/docker"
 import type { TaskSpec } from "../../cluster/Task.js"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, networkModeOf } from "../model/AppDefinition.js"
 import type { Reservation } from "./OfferMatcher.js"
 
 /**
@@ -21,6 +23,19 @@ export const TaskLabel = {
   appId: "orchestrator.app-id",
   appVersion: "orchestrator.app-version"
 } as const
+
+/**
+ * The names of the app's env variables whose values come from secrets, sorted (names only: the value of the
+ * container label {@link secretEnvLabel} that tells the probe which values to hide).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const secretEnvNamesOf = (app: AppDefinition): ReadonlyArray<string> =>
+  Object.entries(app.env)
+    .filter(([, value]) => typeof value !== "string")
+    .map(([name]) => name)
+    .sort()
 
 /**
  * A new task id: the app id with dots for slashes, then a UUID (`prod.web.1c0e...`), as Marathon does.
@@ -64,6 +79,10 @@ export const taskSpec = (
   }
 ): TaskSpec => {
   const mappings = app.container.portMappings
+  const secretNames = secretEnvNamesOf(app)
+  const volumes = app.container.volumes.flatMap(({ containerPath, hostPath, mode }) =>
+    hostPath === undefined ? [] : [{ containerPath, hostPath, mode }]
+  )
   const env: Record<string, string> = {
     ...input.secrets.env,
     MARATHON_APP_ID: app.id,
@@ -90,9 +109,19 @@ export const taskSpec = (
         ? { command: [...app.args] }
         : {}),
     env,
-    labels: { ...app.labels, [TaskLabel.appId]: app.id, [TaskLabel.appVersion]: input.version },
+    ...(app.container.docker.forcePullImage ? { forcePullImage: true } : {}),
+    labels: {
+      ...app.labels,
+      [TaskLabel.appId]: app.id,
+      [TaskLabel.appVersion]: input.version,
+      ...(secretNames.length > 0 ? { [secretEnvLabel]: secretNames.join(",") } : {})
+    },
     resources: input.reservation === undefined ? amounts : { reserved: [{ ...input.reservation, resources: amounts }] },
     ...(mappings.length > 0 ? { containerPorts: mappings.map((m) => m.containerPort) } : {}),
+    ...(mappings.some((m) => m.protocol !== "tcp") ? { portProtocols: mappings.map((m) => m.protocol) } : {}),
+    killGraceSeconds: Math.ceil(app.taskKillGracePeriodSeconds),
+    ...(volumes.length > 0 ? { volumes } : {}),
+    ...(networkModeOf(app) === "host" ? { networkMode: "host" as const } : {}),
     ...(input.secrets.files.length > 0 ? { files: input.secrets.files.map((f) => ({ ...f, mode: 0o400 })) } : {})
   }
 }

@@ -2,14 +2,16 @@
  * What the engine does with what happens to tasks: status updates (states only move forward; a terminal one
  * unbinds the task and, unless the scheduler killed it on purpose, counts as a failure that delays the app's
  * next launch), health events (results shown in the task, an unhealthy task killed, a passing check ending the
- * backoff), and killing (out of discovery and the load balancer, drained, then killed, retried).
+ * backoff), and killing (out of discovery and the load balancer, drained, then killed, retried). A lost task
+ * keeps holding its instance (no replacement) for its app's `unreachableStrategy.inactiveAfterSeconds`, or,
+ * with `"disabled"`, until its agent is back.
  *
  * @since 0.1.0
  */
 import { Effect, Schedule, type Scope } from "effect"
 import { isTerminal, type TaskStatus } from "../../cluster/Task.js"
 import type { AppEventPayload } from "../events/AppEvent.js"
-import type { HealthEvent, HealthMonitor, TaskHealth } from "../health/index.js"
+import type { HealthEvent, HealthMonitor, ReadinessResult, TaskHealth } from "../health/index.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import { launchDelayMs } from "../plan/index.js"
 import type { Redactor } from "../secrets/index.js"
@@ -17,7 +19,7 @@ import type { StoreChange } from "../store/StoredState.js"
 import type { Driver } from "./Driver.js"
 import type { Settings } from "./Engine.js"
 import * as State from "./State.js"
-import { isServing, type KillReason, stateName, type TaskRecord } from "./TaskRecord.js"
+import { bindingOf, isServing, type KillReason, stateName, storedKey, type TaskRecord } from "./TaskRecord.js"
 import type { Wiring } from "./Wiring.js"
 
 /**
@@ -82,7 +84,38 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
       ...(h.lastFailureCause === undefined ? {} : { lastFailureCause: redactor.redact(h.lastFailureCause) })
     }))
 
-  const watchHealth = (task: TaskRecord) =>
+  /** Stores the task's start, health and readiness when they changed (a restarted scheduler resumes from them). */
+  const persist = (task: TaskRecord) =>
+    Effect.suspend(() => {
+      const binding = bindingOf(task)
+      const key = storedKey(binding)
+      if (tasks.get(task.taskId) !== task || isTerminal(task.state) || task.persisted === key) return Effect.void
+      task.persisted = key
+      return commitLogged({ bindTasks: [binding] })
+    })
+
+  /** Starts checking a running task; `resume`: a recovered task, continuing from its stored verdict. */
+  /** The readiness checks' results as the API shows them (named, redacted; not run yet: left out). */
+  const readinessResults = (task: TaskRecord, results: ReadonlyArray<ReadinessResult | undefined>) => {
+    const checks = definitionOf(task)?.readinessChecks ?? []
+    return results.flatMap((r, i) =>
+      r === undefined
+        ? []
+        : [
+            {
+              name: checks[i]?.name ?? `readinessCheck${i}`,
+              taskId: task.taskId,
+              ready: r.ready,
+              message: redactor.redact(r.message),
+              ...(r.lastResponse === undefined
+                ? {}
+                : { lastResponse: { status: r.lastResponse.status, body: redactor.redact(r.lastResponse.body) } })
+            }
+          ]
+    )
+  }
+
+  const watchHealth = (task: TaskRecord, resume = false) =>
     Effect.suspend(() => {
       const app = definitionOf(task)
       if (app === undefined || task.startedAt === undefined) return Effect.void
@@ -96,7 +129,8 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
           startedAt: task.startedAt
         },
         app.healthChecks,
-        app.readinessChecks
+        app.readinessChecks,
+        ...(resume ? [{ alive: task.alive, ready: task.ready }] : [])
       )
     })
 
@@ -183,7 +217,9 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
         })
       }
       if (task.state === "running" && previous !== "running") {
-        task.startedAt = Date.now()
+        // the agent's time of the change, unless its clock is ahead of ours
+        task.startedAt = Math.min(Date.now(), status.updatedAt)
+        yield* persist(task)
         yield* watchHealth(task)
       }
       if (isTerminal(task.state)) yield* terminated(task)
@@ -196,14 +232,30 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
       tasks.delete(task.taskId)
       yield* commitLogged({ unbindTasks: [task.taskId] })
       yield* publishApp(task.appId)
+      if (task.state === "lost" && task.killing === undefined) holdInstance(task)
       if (task.killing === undefined || task.killing === "unhealthy") yield* failureOf(task)
     })
+
+  /** A lost task keeps its instance for the app's `unreachableStrategy.inactiveAfterSeconds` (or while disabled). */
+  const holdInstance = (task: TaskRecord) => {
+    const a = apps.get(task.appId)
+    const strategy = definitionOf(task)?.unreachableStrategy
+    if (a === undefined || strategy === undefined) return
+    const now = Date.now()
+    if (strategy !== "disabled" && !(strategy.inactiveAfterSeconds > 0)) return
+    const until = strategy === "disabled" ? undefined : now + strategy.inactiveAfterSeconds * 1000
+    a.unreachable = [...a.unreachable, { taskId: task.taskId, agentId: task.agentId, lostAt: now, until }]
+  }
 
   // ---- health events ----
   const applyHealth = (event: HealthEvent) =>
     Effect.gen(function* () {
       const task = tasks.get(event.taskId)
       if (task === undefined) return
+      if (event._tag === "ReadinessChecked") {
+        task.readiness = readinessResults(task, event.results)
+        return
+      }
       switch (event._tag) {
         case "HealthChanged": {
           task.alive = event.alive
@@ -215,10 +267,12 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
             version: task.version,
             alive: event.alive
           })
+          yield* persist(task)
           break
         }
         case "ReadyChanged": {
           task.ready = event.ready
+          yield* persist(task)
           break
         }
         case "Unhealthy": {
@@ -244,5 +298,5 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
       yield* wake
     })
 
-  return { definitionOf, publishApp, watchHealth, sendKill, kill, applyStatus, applyHealth }
+  return { definitionOf, publishApp, persist, watchHealth, sendKill, kill, applyStatus, applyHealth }
 }

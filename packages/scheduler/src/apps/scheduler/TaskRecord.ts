@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import type { TaskState } from "../../cluster/Task.js"
-import type { AppTask, AppTaskState, HealthCheckResult } from "./Views.js"
+import type { TaskBinding } from "../store/StoredState.js"
+import type { AppTask, AppTaskState, HealthCheckResult, ReadinessCheckResult } from "./Views.js"
 
 /**
  * Why the scheduler kills a task (a task killed by anyone else counts as a failure for the backoff).
@@ -50,7 +51,39 @@ export interface TaskRecord {
   alive: boolean | undefined
   ready: boolean
   health: ReadonlyArray<HealthCheckResult>
+  /** The last result of each readiness check that ran (messages and bodies redacted). */
+  readiness?: ReadonlyArray<ReadinessCheckResult>
+  /** What its stored binding last said of its start, health and readiness ({@link storedKey}). */
+  persisted?: string
 }
+
+/**
+ * The task's binding as stored: which app it runs and, once it ran, its start, health and readiness.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const bindingOf = (task: TaskRecord): TaskBinding => ({
+  taskId: task.taskId,
+  appId: task.appId,
+  version: task.version,
+  configVersion: task.configVersion,
+  agentId: task.agentId,
+  host: task.host,
+  stagedAt: task.stagedAt,
+  ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt }),
+  ...(task.alive === undefined ? {} : { alive: task.alive }),
+  ...(task.startedAt === undefined ? {} : { ready: task.ready })
+})
+
+/**
+ * The part of a binding that changes while the task runs (the binding is stored again only when it changes).
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const storedKey = (binding: Pick<TaskBinding, "startedAt" | "alive" | "ready">): string =>
+  `${binding.startedAt ?? ""}/${binding.alive ?? ""}/${binding.ready ?? ""}`
 
 const stateNames: Record<TaskState, AppTaskState> = {
   staging: "TASK_STAGING",
@@ -99,5 +132,6 @@ export const toAppTask = (task: TaskRecord, redact: (text: string) => string): A
   healthy: task.alive,
   ready: task.ready,
   healthCheckResults: task.health,
+  ...(task.readiness === undefined ? {} : { readinessCheckResults: task.readiness }),
   ...(task.message === undefined ? {} : { message: redact(task.message) })
 })

@@ -51,6 +51,21 @@ export interface HealthCheckResult {
 }
 
 /**
+ * The last result of one readiness check of a task: `lastResponse` (the HTTP status and the body, cut to
+ * 1 KB) only when the check asks for `preserveLastResponse`, as Marathon's `readinessCheckResults`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadinessCheckResult {
+  readonly name: string
+  readonly taskId: string
+  readonly ready: boolean
+  readonly message: string
+  readonly lastResponse?: { readonly status: number; readonly body: string }
+}
+
+/**
  * A task of an app.
  *
  * @since 0.1.0
@@ -74,6 +89,8 @@ export interface AppTask {
   readonly healthy: boolean | undefined
   readonly ready: boolean
   readonly healthCheckResults: ReadonlyArray<HealthCheckResult>
+  /** The readiness checks' last results (once one ran). */
+  readonly readinessCheckResults?: ReadonlyArray<ReadinessCheckResult>
   readonly message?: string
 }
 
@@ -94,7 +111,10 @@ export interface TaskFailure {
 }
 
 /**
- * An app that fails to start: launches wait until `delayedUntil` (backoff).
+ * An app that fails to start (its failing mark): it stays from the first failed launch until a task of the
+ * app runs healthy (or the app is changed or its delay reset), across scheduler restarts; `delayed` tells
+ * whether launches wait right now (until `delayedUntil`), `stuck` that the delay reached
+ * `maxLaunchDelaySeconds`.
  *
  * @since 0.1.0
  * @category models
@@ -104,6 +124,8 @@ export interface Backoff {
   readonly delayedUntil: string
   readonly consecutiveFailures: number
   readonly delayMs: number
+  readonly delayed: boolean
+  readonly stuck: boolean
 }
 
 /**
@@ -120,11 +142,13 @@ export interface AppStatus {
   readonly tasksRunning: number
   readonly tasksHealthy: number
   readonly tasksUnhealthy: number
+  /** Tasks being killed (drained, then killed): not counted in the other counts. */
+  readonly tasksKilling: number
   /** Assigned load balancer ports, by port mapping. */
   readonly servicePorts: ReadonlyArray<number>
   readonly deployments: ReadonlyArray<{ readonly id: string }>
   readonly lastTaskFailure?: TaskFailure
-  /** Present while launches are delayed: the app is "failing to start". */
+  /** Present while the app is marked failing to start (see {@link Backoff}). */
   readonly backoff?: Backoff
 }
 
@@ -144,7 +168,9 @@ export interface DeploymentView {
   readonly totalSteps: number
   readonly currentActions: ReadonlyArray<
     DeploymentAction & {
-      readonly readinessCheckResults: ReadonlyArray<{ readonly taskId: string; readonly ready: boolean }>
+      readonly readinessCheckResults: ReadonlyArray<
+        { readonly taskId: string; readonly ready: boolean } & Partial<ReadinessCheckResult>
+      >
     }
   >
   /** Whether this deployment rolls back a failed one. */
@@ -168,6 +194,9 @@ export interface QueueEntry {
   readonly since: string
   /** Why the last offers did not fit (resource or constraint reasons), newest last. */
   readonly lastUnusedOffers: ReadonlyArray<{ readonly agentId: string; readonly reason: string }>
+  /** While the app is marked failing: its failed launches in a row and the last one. */
+  readonly consecutiveFailures?: number
+  readonly lastTaskFailure?: TaskFailure
 }
 
 /**

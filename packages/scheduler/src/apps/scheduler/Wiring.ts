@@ -68,10 +68,11 @@ export const makeWiring = (
   const ensured = new Map<number, string>()
   /** The service ports each app was last published on (a port an app no longer has is stopped). */
   const portsOf = new Map<string, ReadonlySet<number>>()
+  /** The load-balanced ports: TCP mappings with a service port (the proxies speak TCP and HTTP, not UDP). */
   const servicePortsOf = (app: AppDefinition) =>
     app.container.portMappings
-      .map((m, i) => ({ index: i, servicePort: m.servicePort }))
-      .filter((p) => p.servicePort > 0)
+      .map((m, i) => ({ index: i, servicePort: m.servicePort, protocol: m.protocol }))
+      .filter((p) => p.servicePort > 0 && p.protocol === "tcp")
 
   return {
     publish: (app, tasks) =>
@@ -108,7 +109,6 @@ export const makeWiring = (
           .set(app.id, endpoints)
           .pipe(Effect.catchCause((cause) => Effect.logWarning(`discovery: cannot publish ${app.id}`, cause)))
         for (const { index, servicePort } of servicePortsOf(app)) {
-          if (app.container.portMappings[index]?.protocol === "udp") continue
           const spec = {
             servicePort,
             name: `${dnsName(app.id, options.domain)}:${index}`,

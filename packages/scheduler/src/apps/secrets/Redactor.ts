@@ -1,8 +1,11 @@
 /**
  * Keeping secret values out of text: every known value (and the forms it takes when embedded elsewhere: JSON
  * string escaping, base64, URL encoding, and each long line of a multi-line value) is replaced by
- * `<redacted>`. The app scheduler passes events, log lines, task status messages and error messages through
- * it before anything leaves the process.
+ * `<redacted>`. The app scheduler passes through it the text that can carry a secret before it leaves the
+ * process: every string of every event, task status messages, health-check failure causes, readiness
+ * responses, secret-resolution errors and the errors its autoscaler logs. It is not a log filter: the
+ * scheduler's other log lines are written as they are (they name ids and carry errors of the master,
+ * ZooKeeper or Docker).
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import type { AppStore, AppStoreOptions } from "./AppStore.js"
-import type { StoredApp, StoredDeployment, StoredGroup, TaskBinding } from "./StoredState.js"
+import type { StoredApp, StoredDeployment, StoredFailures, StoredGroup, TaskBinding } from "./StoredState.js"
 
 /**
  * Builds an in-memory store.
@@ -22,6 +22,7 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
   const groups = new Map<string, StoredGroup>()
   const deployments = new Map<string, StoredDeployment>()
   const tasks = new Map<string, TaskBinding>()
+  const failures = new Map<string, StoredFailures>()
   let frameworkId: string | undefined
   let eventSeq = 0
   return {
@@ -31,7 +32,8 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
       apps: [...apps.values()],
       groups: [...groups.values()],
       deployments: [...deployments.values()],
-      tasks: [...tasks.values()]
+      tasks: [...tasks.values()],
+      failures: [...failures.values()]
     })),
     commit: (change) =>
       Effect.sync(() => {
@@ -44,6 +46,7 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
         for (const id of change.removeApps ?? []) {
           apps.delete(id)
           versions.delete(id)
+          failures.delete(id)
         }
         for (const g of change.putGroups ?? []) groups.set(g.id, g)
         for (const id of change.removeGroups ?? []) groups.delete(id)
@@ -51,6 +54,8 @@ export const memoryStore = (options: AppStoreOptions = {}): AppStore["Service"] 
         for (const id of change.removeDeployments ?? []) deployments.delete(id)
         for (const t of change.bindTasks ?? []) tasks.set(t.taskId, t)
         for (const id of change.unbindTasks ?? []) tasks.delete(id)
+        for (const f of change.putFailures ?? []) failures.set(f.appId, f)
+        for (const id of change.removeFailures ?? []) failures.delete(id)
         if (change.frameworkId !== undefined) frameworkId = change.frameworkId
         if (change.eventSeq !== undefined) eventSeq = change.eventSeq
       }),

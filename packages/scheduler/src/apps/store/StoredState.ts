@@ -81,7 +81,10 @@ export const StoredDeployment = Schema.Struct({
 export type StoredDeployment = typeof StoredDeployment.Type
 
 /**
- * Which app (and which of its versions) a task was launched for, and where.
+ * Which app (and which of its versions) a task was launched for, and where; once it ran, when it started and
+ * its last health verdict and readiness (rewritten only when they change), so that a restarted scheduler
+ * serves a task that was healthy at once instead of waiting for its first check. Bindings stored by older
+ * versions have none of the three: their tasks wait for a first check.
  *
  * @since 0.1.0
  * @category models
@@ -93,7 +96,13 @@ export const TaskBinding = Schema.Struct({
   configVersion: Schema.String,
   agentId: Schema.String,
   host: Schema.String,
-  stagedAt: Schema.Finite
+  stagedAt: Schema.Finite,
+  /** When it started running (ms epoch). */
+  startedAt: Schema.optionalKey(Schema.Finite),
+  /** Its last health verdict (absent: none yet). */
+  alive: Schema.optionalKey(Schema.Boolean),
+  /** Whether its readiness checks passed. */
+  ready: Schema.optionalKey(Schema.Boolean)
 })
 
 /**
@@ -101,6 +110,45 @@ export const TaskBinding = Schema.Struct({
  * @category models
  */
 export type TaskBinding = typeof TaskBinding.Type
+
+/**
+ * An app's launch failures (its backoff): consecutive failures, when the next launch may happen (ms epoch) and
+ * the last failed task, kept across restarts so that a crash-looping app stays delayed and marked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StoredFailures = Schema.Struct({
+  appId: Schema.String,
+  consecutiveFailures: Schema.Int,
+  delayedUntil: Schema.Finite,
+  lastTaskFailure: Schema.optionalKey(
+    Schema.Struct({
+      appId: Schema.String,
+      taskId: Schema.String,
+      host: Schema.String,
+      state: Schema.Literals([
+        "TASK_STAGING",
+        "TASK_STARTING",
+        "TASK_RUNNING",
+        "TASK_FINISHED",
+        "TASK_FAILED",
+        "TASK_KILLING",
+        "TASK_KILLED",
+        "TASK_LOST"
+      ]),
+      message: Schema.String,
+      timestamp: Schema.String,
+      version: Schema.String
+    })
+  )
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StoredFailures = typeof StoredFailures.Type
 
 /**
  * Everything stored, as loaded at start.
@@ -116,6 +164,8 @@ export interface StoredState {
   readonly groups: ReadonlyArray<StoredGroup>
   readonly deployments: ReadonlyArray<StoredDeployment>
   readonly tasks: ReadonlyArray<TaskBinding>
+  /** Launch failures by app (a store written by older versions has none). */
+  readonly failures: ReadonlyArray<StoredFailures>
 }
 
 /**
@@ -136,6 +186,10 @@ export interface StoreChange {
   readonly removeDeployments?: ReadonlyArray<string>
   readonly bindTasks?: ReadonlyArray<TaskBinding>
   readonly unbindTasks?: ReadonlyArray<string>
+  /** Launch failures to create or replace, by app. */
+  readonly putFailures?: ReadonlyArray<StoredFailures>
+  /** Apps whose launch failures are forgotten (removing an app forgets them too). */
+  readonly removeFailures?: ReadonlyArray<string>
   readonly frameworkId?: string
   readonly eventSeq?: number
 }

@@ -2,7 +2,8 @@
  * The app store in ZooKeeper. Layout under `root` (JSON nodes, names URI-encoded):
  * `apps/<app id>` (the current {@link StoredApp}), `versions/<app id>/<version>` (the history, bounded),
  * `groups/<group id>` (a {@link StoredGroup}; added later: a store without it reads as no group records),
- * `deployments/<id>`, `tasks/<task id>` (task -> app bindings), `framework-id`, `event-seq`.
+ * `deployments/<id>`, `tasks/<task id>` (task -> app bindings), `failures/<app id>` (launch failures; added
+later, read as none when absent), `framework-id`, `event-seq`.
  * Every {@link StoreChange} is one `multi` transaction.
  *
  * @since 0.1.0
@@ -13,13 +14,14 @@ import { childrenOrEmpty, text, textOrNone } from "../../cluster/internal/zkRead
 import { AppDefinition } from "../model/AppDefinition.js"
 import { StoreError } from "../scheduler/AppsError.js"
 import type { AppStore, AppStoreOptions } from "./AppStore.js"
-import { StoredApp, StoredDeployment, StoredGroup, TaskBinding } from "./StoredState.js"
+import { StoredApp, StoredDeployment, StoredFailures, StoredGroup, TaskBinding } from "./StoredState.js"
 
 const enc = encodeURIComponent
 const decodeApp = Schema.decodeUnknownOption(Schema.fromJsonString(StoredApp))
 const decodeGroup = Schema.decodeUnknownOption(Schema.fromJsonString(StoredGroup))
 const decodeDeployment = Schema.decodeUnknownOption(Schema.fromJsonString(StoredDeployment))
 const decodeBinding = Schema.decodeUnknownOption(Schema.fromJsonString(TaskBinding))
+const decodeFailures = Schema.decodeUnknownOption(Schema.fromJsonString(StoredFailures))
 const decodeDefinition = Schema.decodeUnknownOption(Schema.fromJsonString(AppDefinition))
 
 const storeError =
@@ -39,7 +41,7 @@ export const zooKeeperStore = (
 ): AppStore["Service"] => {
   const root = options.root.replace(/\/+$/, "")
   const maxVersions = options.maxVersions ?? 20
-  const dirs = ["apps", "versions", "groups", "deployments", "tasks"].map((d) => `${root}/${d}`)
+  const dirs = ["apps", "versions", "groups", "deployments", "tasks", "failures"].map((d) => `${root}/${d}`)
   let prepared = false
   const prepare = Effect.suspend(() =>
     prepared
@@ -100,7 +102,8 @@ export const zooKeeperStore = (
       apps: yield* readAll(`${root}/apps`, decodeApp),
       groups: yield* readAll(`${root}/groups`, decodeGroup),
       deployments: yield* readAll(`${root}/deployments`, decodeDeployment),
-      tasks: yield* readAll(`${root}/tasks`, decodeBinding)
+      tasks: yield* readAll(`${root}/tasks`, decodeBinding),
+      failures: yield* readAll(`${root}/failures`, decodeFailures)
     }
   })
 
@@ -127,6 +130,8 @@ export const zooKeeperStore = (
       for (const appId of change.removeApps ?? []) {
         const id = enc(appId)
         if (yield* exists(`${root}/apps/${id}`)) ops.push(Op.remove(`${root}/apps/${id}`))
+        if (!(change.removeFailures ?? []).includes(appId) && (yield* exists(`${root}/failures/${id}`)))
+          ops.push(Op.remove(`${root}/failures/${id}`))
         const vdir = `${root}/versions/${id}`
         if (yield* exists(vdir)) {
           for (const v of yield* children(vdir)) ops.push(Op.remove(`${vdir}/${v}`))
@@ -136,6 +141,7 @@ export const zooKeeperStore = (
       ops.push(...(yield* entryOps("groups", change.putGroups, (g) => g.id, change.removeGroups)))
       ops.push(...(yield* entryOps("deployments", change.putDeployments, (d) => d.id, change.removeDeployments)))
       ops.push(...(yield* entryOps("tasks", change.bindTasks, (t) => t.taskId, change.unbindTasks)))
+      ops.push(...(yield* entryOps("failures", change.putFailures, (f) => f.appId, change.removeFailures)))
       if (change.frameworkId !== undefined) ops.push(yield* upsert(`${root}/framework-id`, change.frameworkId))
       if (change.eventSeq !== undefined) ops.push(yield* upsert(`${root}/event-seq`, String(change.eventSeq)))
       if (ops.length > 0) yield* zk.multi(ops)

@@ -6,6 +6,7 @@ import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dockerFixture, requireDocker, requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
 import { eventually, http } from "../../cluster/helpers.js"
+import { marathonExport } from "../model/marathonExport.js"
 import { httpdCmd, startAppsApi, type TestCluster } from "../scheduler/cluster.js"
 
 /** Reads server-sent events until `enough` events arrived (or 20 s passed). */
@@ -92,6 +93,27 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       ...extra
     })
 
+    /** An app that sleeps, with no instances unless `extra` says so. */
+    const idle = (id: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      cmd: "exec sleep 3600",
+      container: { docker: { image: testImage } },
+      instances: 0,
+      cpus: 0.1,
+      mem: 16,
+      ...extra
+    })
+
+    /** The `deployment_failed` event of a deployment, from the start of the event stream (waits for it). */
+    const failedEvent = async (deploymentId: unknown) => {
+      const { events } = await readEvents(
+        `${v2}/events?event_type=deployment_failed`,
+        { "last-event-id": "0" },
+        (seen) => seen.some((e) => e.data.id === deploymentId)
+      )
+      return events.find((e) => e.data.id === deploymentId)?.data
+    }
+
     const healthy = (count: number) =>
       eventually(
         `/api/web with ${count} healthy tasks and no deployment`,
@@ -158,8 +180,17 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
 
       const info = await http("GET", `${v2}/info`)
       expect(info.body.elected).toBe(true)
-      const metrics = await (await fetch(`${cluster.master.url}/metrics`)).text()
-      expect(metrics).toMatch(/\n?[a-z_]*apps?[a-z_]* \d/)
+      const metrics = (await (await fetch(`${cluster.master.url}/metrics`)).text()).split("\n")
+      for (const line of [
+        "orchestrator_apps_leading 1",
+        'orchestrator_app_instances{app="/api/web"} 3',
+        'orchestrator_app_tasks_running{app="/api/web"} 3',
+        'orchestrator_app_tasks_healthy{app="/api/web"} 3',
+        'orchestrator_app_tasks_unhealthy{app="/api/web"} 0'
+      ])
+        expect(metrics).toContain(line)
+      expect(metrics).toContainEqual(expect.stringMatching(/^orchestrator_apps [1-9]\d*$/))
+      expect(metrics).toContainEqual(expect.stringMatching(/^orchestrator_deployments \d+$/))
     })
 
     it("answers bad input with an error that names it, and changes nothing", async () => {
@@ -210,8 +241,86 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect(conflict.body.deployments).toEqual([{ id: slow.body.deploymentId }])
       const forced = await http("PUT", `${v2}/apps/api/web?force=true`, { instances: 2 })
       expect(forced.status).toBe(200)
+      // the deployment it replaced is reported failed, as superseded
+      expect(await failedEvent(slow.body.deploymentId)).toMatchObject({ reason: "superseded" })
       const app = await healthy(2)
       expect(app.instances).toBe(2)
+    })
+
+    it("kills a task only through its own app, and a forced kill-and-scale fails the deployment it supersedes", async () => {
+      // an app without healthy tasks is known to discovery: 200, no endpoints
+      expect((await http("POST", `${v2}/apps`, idle("/api/idle"))).status).toBe(201)
+      const idleService = await http("GET", `${v2}/discovery/idle.api.orchestrator`)
+      expect(idleService).toEqual({
+        status: 200,
+        body: { appId: "/api/idle", name: "idle.api.orchestrator", endpoints: [] }
+      })
+      expect((await http("GET", `${v2}/discovery/none.api.orchestrator`)).status).toBe(404)
+
+      // a task of /api/web deleted through /api/idle: 404 naming both, nothing killed, no app shrunk
+      const webTasks = (await http("GET", `${v2}/apps/api/web/tasks`)).body.tasks as Array<{ id: string }>
+      const victim = webTasks[0]!.id
+      const wrong = await http("DELETE", `${v2}/apps/api/idle/tasks/${encodeURIComponent(victim)}?scale=true`)
+      expect(wrong.status).toBe(404)
+      expect(wrong.body).toMatchObject({ kind: "task", id: victim, appId: "/api/idle" })
+      expect(wrong.body.message).toContain(victim)
+      expect(wrong.body.message).toContain("/api/idle")
+      const web = (await http("GET", `${v2}/apps/api/web`)).body.app as Record<string, unknown>
+      expect(web.instances).toBe(2)
+      expect(
+        ((await http("GET", `${v2}/apps/api/web/tasks`)).body.tasks as Array<{ id: string }>).map((t) => t.id)
+      ).toContain(victim)
+      expect(((await http("GET", `${v2}/apps/api/idle`)).body.app as Record<string, unknown>).instances).toBe(0)
+
+      // kill-and-scale during a deployment: 409, then forced: the dropped deployment gets deployment_failed
+      const slow = await http("PUT", `${v2}/apps/api/web`, { instances: 3, cmd: httpdCmd("api-v3") })
+      expect(slow.status).toBe(200)
+      const refused = await http("DELETE", `${v2}/apps/api/web/tasks/${encodeURIComponent(victim)}?scale=true`)
+      expect(refused.status).toBe(409)
+      const forced = await http(
+        "DELETE",
+        `${v2}/apps/api/web/tasks/${encodeURIComponent(victim)}?scale=true&force=true`
+      )
+      expect(forced.status).toBe(200)
+      expect(forced.body.task).toMatchObject({ id: victim })
+      expect(await failedEvent(slow.body.deploymentId)).toMatchObject({
+        eventType: "deployment_failed",
+        reason: "superseded",
+        affectedApps: ["/api/web"]
+      })
+      expect((await http("GET", `${v2}/deployments`)).body).not.toContainEqual(
+        expect.objectContaining({ id: slow.body.deploymentId })
+      )
+      expect((await http("DELETE", `${v2}/apps/api/idle`)).status).toBe(200)
+      await healthy(2)
+    })
+
+    it("takes a Marathon 1.x export over HTTP, and refuses a Marathon feature we lack with 422 naming it", async () => {
+      const exported = {
+        ...marathonExport,
+        id: "/api/marathon",
+        instances: 0,
+        container: {
+          ...marathonExport.container,
+          docker: { image: testImage, forcePullImage: false },
+          // the export's service port lies outside this test's range: let one be assigned
+          portMappings: marathonExport.container.portMappings.map((p) => ({ ...p, servicePort: 0 }))
+        }
+      }
+      const put = await http("PUT", `${v2}/apps/api/marathon`, exported)
+      expect([put.status, put.body]).toEqual([201, expect.objectContaining({ deploymentId: expect.any(String) })])
+      const app = (await http("GET", `${v2}/apps/api/marathon`)).body.app as Record<string, unknown>
+      expect(app).toMatchObject({ killSelection: "YOUNGEST_FIRST", maxLaunchDelaySeconds: 3600, gpus: 0 })
+      const gpus = await http("PUT", `${v2}/apps/api/marathon`, { ...exported, gpus: 1 })
+      expect([gpus.status, gpus.body.field]).toEqual([422, "gpus"])
+      expect(gpus.body.message).toContain("not supported")
+      const { container: _, ...commandOnly } = exported
+      const noContainer = await http("POST", `${v2}/apps`, { ...commandOnly, id: "/api/command" })
+      expect([noContainer.status, noContainer.body.field]).toEqual([422, "container"])
+      expect((await http("DELETE", `${v2}/apps/api/marathon`)).status).toBe(200)
+      await eventually("/api/marathon is gone", async () =>
+        (await http("GET", `${v2}/apps/api/marathon`)).status === 404 ? true : undefined
+      )
     })
 
     it("serves groups, the queue and discovery, and removes the app", async () => {
@@ -235,15 +344,6 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
     })
 
     it("stores a group's dependencies: answers them, an app posted later inherits them, cycles are refused", async () => {
-      const idle = (id: string, extra: Record<string, unknown> = {}) => ({
-        id,
-        cmd: "exec sleep 3600",
-        container: { docker: { image: testImage } },
-        instances: 0,
-        cpus: 0.1,
-        mem: 16,
-        ...extra
-      })
       expect((await http("POST", `${v2}/apps`, idle("/deps/db"))).status).toBe(201)
       const put = await http("PUT", `${v2}/groups/deps/front`, { dependencies: ["../db"], apps: [idle("web")] })
       expect(put.status).toBe(200)

@@ -17,7 +17,11 @@ afterEach(async () => {
 })
 
 /** A registry served by the cluster's real HttpServer on a free port. */
-const start = async (options: RegistryOptions = {}, heartbeatMs = 15_000): Promise<Running> => {
+const start = async (
+  options: RegistryOptions = {},
+  heartbeatMs = 15_000,
+  knownApp?: (appId: string) => Effect.Effect<boolean>
+): Promise<Running> => {
   const scope = await Effect.runPromise(Scope.make())
   open.push({ close: () => Effect.runPromise(Scope.close(scope, Exit.void)) })
   const registry = await Effect.runPromise(
@@ -26,7 +30,13 @@ const start = async (options: RegistryOptions = {}, heartbeatMs = 15_000): Promi
     )
   )
   const { port } = await Effect.runPromise(
-    Scope.provide(scope)(serve({ host: "127.0.0.1", port: 0, routes: discoveryRoutes(registry, { heartbeatMs }) }))
+    Scope.provide(scope)(
+      serve({
+        host: "127.0.0.1",
+        port: 0,
+        routes: discoveryRoutes(registry, { heartbeatMs, ...(knownApp === undefined ? {} : { knownApp }) })
+      })
+    )
   )
   return {
     registry,
@@ -52,6 +62,21 @@ const web2 = endpoint("web.2", 0, 31002, { host: "10.0.0.2" })
 const db0 = endpoint("db.1", 0, 32000, { appId: "/prod/db", name: "db.prod.orchestrator" })
 
 describe("discovery routes over the cluster HttpServer", () => {
+  it("answer an existing app without healthy tasks with 200 and no endpoints; 404 only for unknown names", async () => {
+    const { url, set } = await start({}, 15_000, (appId) => Effect.succeed(appId === "/prod/idle"))
+    await set("/prod/web", [web0])
+    expect(await json(`${url}/v2/discovery/idle.prod.orchestrator`)).toEqual({
+      status: 200,
+      body: { appId: "/prod/idle", name: "idle.prod.orchestrator", endpoints: [] }
+    })
+    expect((await json(`${url}/v2/discovery/${encodeURIComponent("/prod/idle")}?port=0`)).status).toBe(200)
+    expect(await json(`${url}/v2/discovery/gone.prod.orchestrator`)).toEqual({
+      status: 404,
+      body: { error: "NotFound", message: 'unknown service "gone.prod.orchestrator"' }
+    })
+    expect((await json(`${url}/v2/discovery/web.prod.orchestrator`)).status).toBe(200)
+  })
+
   it("answer services by DNS-style and SRV-style name, app id and port; 404 and 400 name the problem", async () => {
     const { registry, url, set } = await start()
     await set("/prod/web", [web0, web1, web2])

@@ -24,8 +24,10 @@ export const labelOf = (event: HealthEvent): string =>
     ? `alive=${event.alive}`
     : event._tag === "ReadyChanged"
       ? `ready=${event.ready}`
-      : "Unhealthy"
+      : event._tag === "ReadinessChecked"
+        ? `checked=${event.results.map((r) => r?.status ?? "-").join(",")}`
+        : "Unhealthy"
 
-/** The labels of one task's events, in order. */
+/** The labels of one task's events, in order (readiness results left out: see `readinessOf`). */
 export const labelsOf = (events: ReadonlyArray<HealthEvent>, taskId: string): Array<string> =>
-  events.filter((event) => event.taskId === taskId).map(labelOf)
+  events.filter((event) => event.taskId === taskId && event._tag !== "ReadinessChecked").map(labelOf)

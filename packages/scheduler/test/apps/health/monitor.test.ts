@@ -248,6 +248,54 @@ describe("HealthMonitor (real servers on loopback, short intervals)", () => {
     })
   )
 
+  it.live("a resumed healthy task stays alive and ready at once, is checked at once, and a failure counts", () =>
+    Effect.gen(function* () {
+      const { monitor, seen } = yield* openMonitor()
+      const path = route(200)
+      const ready = route(503)
+      // started long ago, first check due in 15 s were it new: resumed, it is checked right away
+      const task = target([web.port], { startedAt: Date.now() - 3_600_000 })
+      const check = healthCheck({ path, delaySeconds: 15, intervalSeconds: 60, maxConsecutiveFailures: 1 })
+      const watchedAt = Date.now()
+      yield* monitor.watch(task, [check], [readinessCheck({ path: ready })], { alive: true, ready: true })
+      expect(Option.getOrThrow(yield* monitor.get(task.taskId))).toMatchObject({ alive: true, ready: true })
+      const first = yield* until("first check", () => web.times.get(path)?.[0])
+      expect(first - watchedAt).toBeLessThan(1_000)
+      yield* until("the stored verdict confirmed", () =>
+        labelsOf(seen, task.taskId).includes("alive=true") ? true : undefined
+      )
+      yield* Effect.sleep(100)
+      // one event, the first verdict (it confirms the stored one); readiness passed before: not checked again
+      expect(labelsOf(seen, task.taskId)).toEqual(["alive=true"])
+      expect(web.hits.get(ready)).toBeUndefined()
+
+      // a resumed healthy task whose check fails: no grace period, killed at the first failure
+      const failing = route(500)
+      const broken = target([web.port])
+      yield* monitor.watch(broken, [{ ...check, path: failing, gracePeriodSeconds: 300 }], [], {
+        alive: true,
+        ready: true
+      })
+      yield* until("Unhealthy", () => (labelsOf(seen, broken.taskId).includes("Unhealthy") ? true : undefined), 3_000)
+      expect(labelsOf(seen, broken.taskId)).toEqual(["alive=false", "Unhealthy"])
+    })
+  )
+
+  it.live("a resumed task without a stored verdict (older state) gets its first check at once too", () =>
+    Effect.gen(function* () {
+      const { monitor, seen } = yield* openMonitor()
+      const path = route(200)
+      const task = target([web.port])
+      yield* monitor.watch(task, [healthCheck({ path, delaySeconds: 15, intervalSeconds: 60 })], [], {
+        alive: undefined,
+        ready: false
+      })
+      expect(Option.getOrThrow(yield* monitor.get(task.taskId))).toMatchObject({ alive: undefined, ready: true })
+      yield* until("alive", () => (labelsOf(seen, task.taskId).includes("alive=true") ? true : undefined), 3_000)
+      expect(labelsOf(seen, task.taskId)).toEqual(["ready=true", "alive=true"])
+    })
+  )
+
   it.live("unwatch stops the checks and forgets the task", () =>
     Effect.gen(function* () {
       const { monitor } = yield* openMonitor()

@@ -143,6 +143,17 @@ describe("nextStep", () => {
     ).toEqual(going(["t1", "t3"], 0))
   })
 
+  it("scales down youngest first by default, oldest first with killSelection OLDEST_FIRST; the worst go first", () => {
+    const down = (killSelection: "YOUNGEST_FIRST" | "OLDEST_FIRST" | undefined, tasks: ReadonlyArray<PlanTask>) =>
+      nextStep({ instances: 2, strategy: strategy(1, 1), old: [], new: tasks, killSelection })
+    expect(down(undefined, ids("t", 5, healthy))).toEqual(going(["t4", "t3", "t2"], 0))
+    expect(down("YOUNGEST_FIRST", ids("t", 5, healthy))).toEqual(going(["t4", "t3", "t2"], 0))
+    expect(down("OLDEST_FIRST", ids("t", 5, healthy))).toEqual(going(["t0", "t1", "t2"], 0))
+    const mixed = [healthy("t0"), healthy("t1"), unhealthy("t2"), healthy("t3"), healthy("t4")]
+    expect(down("OLDEST_FIRST", mixed)).toEqual(going(["t2", "t0", "t1"], 0))
+    expect(down("YOUNGEST_FIRST", mixed)).toEqual(going(["t2", "t4", "t3"], 0))
+  })
+
   it("rolls back like it rolls forward: the failed version goes first, the floor holds", () => {
     const failed = [unhealthy("v2-0"), noVerdict("v2-1")]
     const previous = [healthy("v1-0"), healthy("v1-1")]

@@ -137,14 +137,15 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       }
     }
 
-    /** Samples the healthy task count of an app every 20 ms until stopped. */
+    /** Samples, every 20 ms until stopped, how many tasks of an app serve: running (not `TASK_KILLING`), healthy, ready. */
     const sampler = (appId: string) => {
       let running = true
       const samples: Array<number> = []
       const done = (async () => {
         while (running) {
-          const s = await status(appId).catch(() => undefined)
-          if (s !== undefined) samples.push(s.tasksHealthy)
+          const tasks = await apps.run(apps.service.tasks(appId)).catch(() => undefined)
+          if (tasks !== undefined)
+            samples.push(tasks.filter((t) => t.state === "TASK_RUNNING" && t.healthy === true && t.ready).length)
           await new Promise((resolve) => setTimeout(resolve, 20))
         }
       })()
@@ -407,9 +408,11 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       ])
       expect((await apps.run(apps.service.app("/test/stuck"))).app.instances).toBe(1)
       const forced = await apps.run(apps.service.remove("/test/stuck", { force: true }))
-      expect(events.find((e) => e.eventType === "deployment_failed" && e.id === stuck.deploymentId)).toMatchObject({
-        reason: "superseded"
-      })
+      // events reach the stream asynchronously
+      const superseded = await eventually("deployment_failed (superseded)", () =>
+        events.find((e) => e.eventType === "deployment_failed" && e.id === stuck.deploymentId)
+      )
+      expect(superseded).toMatchObject({ reason: "superseded" })
       await apps.run(apps.service.remove("/test/crash"))
       await eventually(
         "the stuck and crashing apps removed",
@@ -513,6 +516,8 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
         instances: 1,
         cpus: 0.1,
         mem: 16,
+        // sleep as PID 1 ignores SIGTERM: no grace period to wait out on removal
+        taskKillGracePeriodSeconds: 0,
         dependencies
       })
       const from = events.length
@@ -601,10 +606,10 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       )
       const rollback = await apps.run(apps.service.cancel(stuck.deploymentId))
       expect(rollback).toBeDefined()
-      expect(events.find((e) => e.eventType === "deployment_failed" && e.id === stuck.deploymentId)).toMatchObject({
-        reason: "cancelled",
-        rollbackId: rollback!.deploymentId
-      })
+      const cancelled = await eventually("deployment_failed (cancelled)", () =>
+        events.find((e) => e.eventType === "deployment_failed" && e.id === stuck.deploymentId)
+      )
+      expect(cancelled).toMatchObject({ reason: "cancelled", rollbackId: rollback!.deploymentId })
       const back = await settled("/test/web", 2)
       expect(back.app.healthChecks[0]!.path).toBe("/")
       expect(back.app.container.portMappings).toEqual(before.app.container.portMappings)

@@ -5,7 +5,7 @@ import { afterAll } from "vitest"
 import { zookeeperFixture } from "../../../../../test/fixtures/index.js"
 import { rollbackGroups } from "../../../src/apps/scheduler/Deployment.js"
 import { AppStore } from "../../../src/apps/store/AppStore.js"
-import type { StoredApp, StoredDeployment, StoredGroup } from "../../../src/apps/store/StoredState.js"
+import type { StoredApp, StoredDeployment, StoredFailures, StoredGroup } from "../../../src/apps/store/StoredState.js"
 import { app } from "./cluster.js"
 
 const stored = (version: string, instances = 1): StoredApp => ({
@@ -68,7 +68,8 @@ for (const [name, layerOf, needsZooKeeper] of stores) {
           apps: [],
           groups: [],
           deployments: [],
-          tasks: []
+          tasks: [],
+          failures: []
         })
         for (let i = 1; i <= 5; i++) yield* store.commit({ putApps: [stored(`2026-01-01T00:00:0${i}.000Z`, i)] })
         yield* store.commit({
@@ -95,6 +96,45 @@ for (const [name, layerOf, needsZooKeeper] of stores) {
         const empty = yield* store.load
         expect([empty.apps, empty.groups, empty.deployments, empty.tasks]).toEqual([[], [], [], []])
         expect(yield* store.versions("/prod/web")).toEqual([])
+      }).pipe(Effect.provide(layerOf()))
+    )
+
+    it.effect("keeps task health with the bindings and launch failures by app, forgotten with the app", () =>
+      Effect.gen(function* () {
+        const store = yield* AppStore
+        const failures: StoredFailures = {
+          appId: "/prod/web",
+          consecutiveFailures: 4,
+          delayedUntil: 1_700_000_000_000,
+          lastTaskFailure: {
+            appId: "/prod/web",
+            taskId: "prod.web.c",
+            host: "10.0.0.1",
+            state: "TASK_FAILED",
+            message: "exit code 3",
+            timestamp: "2026-01-01T00:00:09.000Z",
+            version: "2026-01-01T00:00:01.000Z"
+          }
+        }
+        const healthy = { ...binding("prod.web.h"), startedAt: 7, alive: true, ready: true }
+        yield* store.commit({
+          putApps: [stored("2026-01-01T00:00:01.000Z")],
+          bindTasks: [binding("prod.web.old"), healthy],
+          putFailures: [failures]
+        })
+        const loaded = yield* store.load
+        const byId = [...loaded.tasks].sort((x, y) => x.taskId.localeCompare(y.taskId))
+        // a binding of an older version (no start, health, readiness) still loads
+        expect(byId).toEqual([healthy, binding("prod.web.old")])
+        expect(loaded.failures).toEqual([failures])
+        yield* store.commit({ putFailures: [{ ...failures, consecutiveFailures: 5 }] })
+        expect((yield* store.load).failures.map((f) => f.consecutiveFailures)).toEqual([5])
+        yield* store.commit({ removeFailures: ["/prod/web", "/never-stored"] })
+        expect((yield* store.load).failures).toEqual([])
+        yield* store.commit({ putFailures: [failures] })
+        yield* store.commit({ removeApps: ["/prod/web"], unbindTasks: ["prod.web.old", "prod.web.h"] })
+        const empty = yield* store.load
+        expect([empty.apps, empty.tasks, empty.failures]).toEqual([[], [], []])
       }).pipe(Effect.provide(layerOf()))
     )
 

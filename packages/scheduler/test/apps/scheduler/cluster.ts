@@ -145,3 +145,41 @@ export const startAppsApi = async (
     }
   }
 }
+
+/** One GET through a service port; rejects on anything but a 200 (its body, trimmed, otherwise). */
+export const getThrough = async (port: number, timeoutMs = 3_000): Promise<string> => {
+  const answer = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(timeoutMs) })
+  if (answer.status !== 200) throw new Error(`status ${answer.status}`)
+  return (await answer.text()).trim()
+}
+
+/** An answer (or failure) a {@link loadClient} saw, with when it ended. */
+export interface ClientResult {
+  readonly at: number
+  readonly body?: string
+  readonly error?: string
+}
+
+/** Sends requests through a service port (two loops, a pause of `pauseMs` between requests) until stopped. */
+export const loadClient = (port: number, pauseMs = 5) => {
+  let running = true
+  const results: Array<ClientResult> = []
+  const loop = async () => {
+    while (running) {
+      try {
+        results.push({ at: Date.now(), body: await getThrough(port) })
+      } catch (error) {
+        results.push({ at: Date.now(), error: String(error) })
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  }
+  const done = Promise.all([loop(), loop()])
+  return {
+    results,
+    stop: async () => {
+      running = false
+      await done
+    }
+  }
+}

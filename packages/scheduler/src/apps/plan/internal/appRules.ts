@@ -6,6 +6,7 @@
 import type { AppDefinition } from "../../model/AppDefinition.js"
 import type { ValidationContext } from "../validate.js"
 import { resolveDependency } from "./graph.js"
+import { networkProblems } from "./networkRules.js"
 import { isProblem, parseConstraint } from "./parseConstraint.js"
 
 const defaultServicePorts = { min: 10_000, max: 10_100 }
@@ -134,6 +135,7 @@ export const ownProblems = (
   if (app.cmd !== undefined && app.args !== undefined)
     problems.push(["args", "give cmd (run with sh -c) or args (replacing the image's command), not both"])
   problems.push(...portProblems(app, context), ...checkProblems(app), ...referenceProblems(app))
+  problems.push(...networkProblems(app))
   if (app.autoscale !== undefined) {
     const { min, max } = app.autoscale
     if (min > max) problems.push(["autoscale.min", `min ${min} is above max ${max}`])
