@@ -25,7 +25,9 @@ const readOnlyAppFields = [
   "backoff",
   "servicePorts",
   "taskStats",
-  "readinessCheckResults"
+  "readinessCheckResults",
+  "canaryPorts",
+  "canaries"
 ]
 
 /** Fields older Marathon versions write as `null` when unset. */

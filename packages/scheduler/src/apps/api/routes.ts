@@ -98,6 +98,8 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
   ): Route => ({ method, pattern, handle })
   const tasksOf = (request: Request): Effect.Effect<ReadonlyArray<AppTask> | undefined, AppsError> =>
     embedsTasks(request) ? scheduler.tasks() : Effect.succeed(undefined)
+  /** Every app's definition (for the canary fields). */
+  const world = Effect.map(scheduler.apps(), (apps) => apps.map((status) => status.app))
 
   return [
     // ---- apps: the longer patterns first (an app id may have any number of segments) ----
@@ -151,8 +153,8 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
     ),
     route("POST", "/v2/apps/:appId*/restart", (r) => answer(scheduler.restart(appIdOf(r), change(r)))),
     get("/v2/apps/:appId*", (r) =>
-      answer(Effect.all([scheduler.app(appIdOf(r)), tasksOf(r)]), 200, ([status, tasks]) => ({
-        app: appJson(status, tasks)
+      answer(Effect.all([scheduler.app(appIdOf(r)), tasksOf(r), world]), 200, ([status, tasks, all]) => ({
+        app: appJson(status, tasks, all)
       }))
     ),
     route("PUT", "/v2/apps/:appId*", (r) =>
@@ -171,10 +173,11 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
             ...(r.query.get("id") === null ? {} : { prefix: resolvePath(r.query.get("id")!) }),
             ...(r.query.get("label") === null ? {} : { label: r.query.get("label")! })
           }),
-          tasksOf(r)
+          tasksOf(r),
+          world
         ]),
         200,
-        ([apps, tasks]) => ({ apps: apps.map((status) => appJson(status, tasks)) })
+        ([apps, tasks, all]) => ({ apps: apps.map((status) => appJson(status, tasks, all)) })
       )
     ),
     route("POST", "/v2/apps", (r) =>
@@ -200,15 +203,17 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
       answer(
         Effect.gen(function* () {
           const groupId = appIdOf(r, "groupId")
-          const [root, tasks] = yield* Effect.all([scheduler.groups, tasksOf(r)])
+          const [root, tasks, all] = yield* Effect.all([scheduler.groups, tasksOf(r), world])
           const group = findGroup(root, groupId)
           if (group === undefined) return yield* new AppNotFound({ kind: "group", id: groupId })
-          return groupJson(group, tasks)
+          return groupJson(group, tasks, all)
         })
       )
     ),
     get("/v2/groups", (r) =>
-      answer(Effect.all([scheduler.groups, tasksOf(r)]), 200, ([root, tasks]) => groupJson(root, tasks))
+      answer(Effect.all([scheduler.groups, tasksOf(r), world]), 200, ([root, tasks, all]) =>
+        groupJson(root, tasks, all)
+      )
     ),
     route("POST", "/v2/groups", (r) =>
       answer(

@@ -17,7 +17,10 @@ export interface HealthTarget {
   readonly host: string
   /** Host ports by port index (the task status' `hostPorts`). */
   readonly ports: ReadonlyArray<number>
-  /** The name of each port index (the app's `portMappings[i].name`), for readiness checks' `portName`. */
+  /**
+   * The name of each port index (`appPortsOf(app)[i].name`: a port mapping's or, on the host network, a port
+   * definition's), for readiness checks' `portName`.
+   */
   readonly portNames?: ReadonlyArray<string | undefined>
   /** The agent's URL; command checks run through its exec API. */
   readonly agentUrl: string
@@ -56,8 +59,9 @@ export interface ReadinessResult {
 }
 
 /**
- * The host port a check targets: `port` when given, else the task's host port at `portIndex` (default 0);
- * a string says why there is none.
+ * The host port a check targets: `port` when given, else the task's host port at `portIndex` (default 0; the
+ * index counts the app's port mappings, or on the host network its port definitions); a string says why there
+ * is none.
  *
  * @since 0.1.0
  * @category constructors

@@ -1,7 +1,7 @@
 /**
  * App definitions: what a user asks the app scheduler to keep running. The JSON follows Marathon's app
  * format where it is reasonable (`id`, `cmd`, `args`, `container.docker.image`, `container.portMappings`,
- * `instances`, `cpus`, `mem`, `disk`, `env`, `labels`, `constraints`, `healthChecks`, `readinessChecks`,
+ * `networks`, `portDefinitions`, `ports`, `requirePorts`, `instances`, `cpus`, `mem`, `disk`, `env`, `labels`, `constraints`, `healthChecks`, `readinessChecks`,
  * `upgradeStrategy`, `backoffSeconds`, `backoffFactor`, `maxLaunchDelaySeconds`, `dependencies`,
  * `killSelection`, `unreachableStrategy`); fields Marathon does not have are marked "extension". Marathon fields
  * for features this cluster does not have (`gpus`, `fetch`, `uris`, `storeUrls`, `user`, `executor`,
@@ -279,6 +279,29 @@ export const Volume = Schema.Struct({
 export type Volume = typeof Volume.Type
 
 /**
+ * A port of a host-network app (Marathon's `portDefinitions[]`): the task listens on one host port per
+ * definition, taken from the agent's offer. `port` is the load balancer's service port for it (0: assigned from
+ * the service port range and written back); with the app's `requirePorts` it is instead the host port every
+ * task must get (then it has no service port). `name` lets readiness checks, env (`PORT_<NAME>`) and discovery
+ * refer to the port; `labels` `mode` / `strategy` configure its load balancing, as for port mappings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PortDefinition = Schema.Struct({
+  port: int(0, 65_535),
+  protocol: withDefault(Schema.Literals(["tcp", "udp"]), "tcp"),
+  name: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[a-z0-9-]{1,63}$/))),
+  labels: withDefault(Schema.Record(Schema.String, Schema.String), {})
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PortDefinition = typeof PortDefinition.Type
+
+/**
  * Marathon's network of a task (`networks[0]`): `container/bridge` (Docker's bridge, ports published from
  * `container.portMappings`; the default) or `host` (the agent's network). User-defined `container` networks are
  * refused.
@@ -447,6 +470,27 @@ export const UnreachableStrategy = Schema.Union([
 export type UnreachableStrategy = typeof UnreachableStrategy.Type
 
 /**
+ * A canary (extension, as marathon-lb's weighted backends): the app's serving tasks join the load balancer of
+ * app `of`'s service ports (port index i to `of`'s port index i, where protocol and load balancer mode agree)
+ * and get `weight`% (0-100) of each joined port's new connections or requests in total; `of`'s tasks share
+ * the rest. The canary app gets no service ports of its own. Changing `weight` (or removing `canary`) never
+ * restarts a task. `of` may be relative to the app's group, like `dependencies`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Canary = Schema.Struct({
+  of: PathId,
+  weight: Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 100 }))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Canary = typeof Canary.Type
+
+/**
  * An app definition, decoded with every default filled in. `cmd` runs with `sh -c` in the image; `args`
  * replaces the image's command instead (give one or neither). `version` is set by the scheduler.
  *
@@ -513,23 +557,20 @@ export const AppDefinition = Schema.Struct({
       )
     )
   ),
-  /** Marathon's host-network port definitions: only empty (publish ports with `container.portMappings`). */
-  portDefinitions: notSupported(
-    Schema.Array(Schema.Unknown),
-    isEmpty,
-    "host-network port definitions are not implemented yet; use container.portMappings on the bridge network"
-  ),
-  /** Marathon's legacy form of `portDefinitions`: only empty. */
-  ports: notSupported(
-    Schema.Array(Schema.Unknown),
-    isEmpty,
-    "host-network ports are not implemented yet; use container.portMappings on the bridge network"
-  ),
-  /** Marathon's "host ports must equal the port definitions": only false (there are no port definitions). */
-  requirePorts: notSupported(Schema.Boolean, (r) => !r, "there are no port definitions; use false"),
+  /** Marathon's ports of a host-network app (see {@link PortDefinition}); absent or empty: none. */
+  portDefinitions: Schema.optionalKey(Schema.Array(PortDefinition)),
+  /** Marathon's legacy form of `portDefinitions`: the `port` of each definition (service ports, 0 = assigned). */
+  ports: Schema.optionalKey(Schema.Array(int(0, 65_535))),
+  /**
+   * Marathon's: each task of a host-network app gets exactly the `port` of each port definition as its host
+   * port (no service port then); default false (any offered port).
+   */
+  requirePorts: Schema.optionalKey(Schema.Boolean),
   /** Marathon's terminal for the task: only false. */
   tty: notSupported(Schema.Boolean, (t) => !t, "tasks get no terminal; use false"),
   autoscale: Schema.optionalKey(Autoscale),
+  /** Takes a weighted share of another app's service ports (extension; see {@link Canary}). */
+  canary: Schema.optionalKey(Canary),
   /** The role the app's tasks take offers in (extension; default: the scheduler's role). */
   role: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
   /**
@@ -558,6 +599,111 @@ export type AppDefinition = typeof AppDefinition.Type
  */
 export const networkModeOf = (app: Pick<AppDefinition, "networks" | "container">): "bridge" | "host" =>
   app.networks?.[0]?.mode === "host" || app.container.docker.network === "HOST" ? "host" : "bridge"
+
+/**
+ * One port of an app, whichever way the app declares it (bridge: `container.portMappings[index]`; host network:
+ * `portDefinitions[index]` or the legacy `ports[index]`). `servicePort`: the load balancer's port (0: not
+ * assigned yet; `undefined`: the port has none, as with `requirePorts` or on a `canary`). `containerPort`: the
+ * port inside the container (`undefined` on the host network: the task listens on its host port). `hostPort`: the host port
+ * every task must get (`undefined`: any offered port). `field`: the JSON path of the declaration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AppPort {
+  readonly index: number
+  readonly field: string
+  readonly servicePort: number | undefined
+  readonly protocol: "tcp" | "udp"
+  readonly name: string | undefined
+  readonly labels: Readonly<Record<string, string>>
+  readonly containerPort: number | undefined
+  readonly hostPort: number | undefined
+}
+
+/**
+ * The ports of an app, in port index order (host ports, env `PORT<i>`, health checks' `portIndex`, discovery
+ * and load balancing all count by this index). A host-network app has the ports of `portDefinitions`, else of
+ * `ports`, else none; a bridge app those of `container.portMappings`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const appPortsOf = (
+  app: Pick<AppDefinition, "networks" | "container" | "portDefinitions" | "ports" | "requirePorts" | "canary">
+): ReadonlyArray<AppPort> => {
+  if (networkModeOf(app) === "bridge")
+    return app.container.portMappings.map((m, index) => ({
+      index,
+      field: `container.portMappings[${index}]`,
+      servicePort: app.canary === undefined ? m.servicePort : undefined,
+      protocol: m.protocol,
+      name: m.name,
+      labels: m.labels,
+      containerPort: m.containerPort,
+      hostPort: m.hostPort === 0 ? undefined : m.hostPort
+    }))
+  const required = app.requirePorts === true
+  const definitions: ReadonlyArray<PortDefinition & { readonly field: string }> =
+    app.portDefinitions !== undefined && app.portDefinitions.length > 0
+      ? app.portDefinitions.map((d, i) => ({ ...d, field: `portDefinitions[${i}]` }))
+      : (app.ports ?? []).map((port, i) => ({ port, protocol: "tcp", labels: {}, field: `ports[${i}]` }))
+  return definitions.map((d, index) => ({
+    index,
+    field: d.field,
+    servicePort: required || app.canary !== undefined ? undefined : d.port,
+    protocol: d.protocol,
+    name: d.name,
+    labels: d.labels,
+    containerPort: undefined,
+    hostPort: required ? d.port : undefined
+  }))
+}
+
+/**
+ * The JSON path of a port's service port: a port mapping's `servicePort`, a port definition's `port`, a legacy
+ * `ports[i]` itself.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const servicePortFieldOf = (port: Pick<AppPort, "field">): string =>
+  port.field.startsWith("container.")
+    ? `${port.field}.servicePort`
+    : port.field.startsWith("ports[")
+      ? port.field
+      : `${port.field}.port`
+
+/**
+ * The app with `servicePorts[i]` written into the declaration of port `i` (see {@link appPortsOf}): a port
+ * mapping's `servicePort`, a port definition's `port` or the legacy `ports[i]`. Ports without a service port
+ * (`undefined`) keep their declaration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const withServicePortsOf = (
+  app: AppDefinition,
+  servicePorts: ReadonlyArray<number | undefined>
+): AppDefinition => {
+  const at = <A>(items: ReadonlyArray<A>, set: (item: A, port: number) => A) =>
+    items.map((item, i) => {
+      const port = servicePorts[i]
+      return port === undefined ? item : set(item, port)
+    })
+  if (networkModeOf(app) === "bridge")
+    return {
+      ...app,
+      container: {
+        ...app.container,
+        portMappings: at(app.container.portMappings, (m, servicePort) => ({ ...m, servicePort }))
+      }
+    }
+  if (app.portDefinitions !== undefined && app.portDefinitions.length > 0)
+    return { ...app, portDefinitions: at(app.portDefinitions, (d, port) => ({ ...d, port })) }
+  if (app.ports !== undefined && app.ports.length > 0) return { ...app, ports: at(app.ports, (_, port) => port) }
+  return app
+}
 
 /**
  * A group: apps and groups under one path, deployed in dependency order (an app starts once the apps it

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { type AppDefinition, networkModeOf } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf, networkModeOf } from "../model/AppDefinition.js"
 import { DependencyCycle, InvalidApp } from "./InvalidApp.js"
 import { jsonEqual } from "./internal/equal.js"
 import { type Edge, layers, matchDependency, resolveDependency } from "./internal/graph.js"
@@ -29,8 +29,10 @@ export type ChangeKind = "none" | "update" | "scale" | "restart"
  * The part of an app that shapes its tasks or how their health is judged: a change restarts every task.
  * Marathon's `isUpgrade` restarts on any change but `instances`; we leave out what the scheduler applies
  * without touching a task: `upgradeStrategy`, backoff settings, `dependencies`, `taskKillGracePeriodSeconds`,
- * `killSelection`, `unreachableStrategy`, `autoscale`, `readinessChecks` (they only gate deployments), `forcePullImage` (read at the next launch) and a
- * port's `servicePort`, `name` and `labels` (load balancer and discovery only). Health checks do restart: a
+ * `killSelection`, `unreachableStrategy`, `autoscale`, `canary` (the load balancer applies it), `readinessChecks` (they only gate deployments), `forcePullImage` (read at the next launch) and a
+ * port's `servicePort` (a port definition's `port`, unless `requirePorts` makes it the host port) and `labels`
+ * (load balancer and discovery only); its container port, required host port, protocol and `name` (the task's
+ * env has `PORT_<NAME>`) do restart. Health checks do restart: a
  * new check is then proven on new tasks by a deployment that can fail and roll back, instead of being applied
  * to running tasks that it might all declare unhealthy.
  */
@@ -39,7 +41,7 @@ const taskSpec = (app: AppDefinition) => ({
   args: app.args,
   type: app.container.type,
   image: app.container.docker.image,
-  ports: app.container.portMappings.map((p) => [p.containerPort, p.hostPort, p.protocol]),
+  ports: appPortsOf(app).map((p) => [p.containerPort, p.hostPort, p.protocol, p.name]),
   volumes: app.container.volumes,
   network: networkModeOf(app),
   cpus: app.cpus,

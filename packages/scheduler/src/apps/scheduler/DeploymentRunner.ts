@@ -10,6 +10,7 @@ import { Effect } from "effect"
 import type { AppEventPayload } from "../events/AppEvent.js"
 import type { AppDefinition } from "../model/AppDefinition.js"
 import { nextStep, type PlanTask } from "../plan/index.js"
+import { canaryConflict } from "../plan/internal/canaryRules.js"
 import type { Redactor } from "../secrets/index.js"
 import type { StoreChange, StoredApp, StoredDeployment, StoredGroup } from "../store/StoredState.js"
 import { type AppsError, DeploymentConflict, type StoreError } from "./AppsError.js"
@@ -173,6 +174,8 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
         ...[...apps.values()].filter((a) => !changes.has(a.stored.app.id)).map((a) => a.stored.app),
         ...[...changes.values()].flatMap((s) => (s === null ? [] : [s.app]))
       ]
+      const canaryProblem = canaryConflict(currentWorld, targetWorld, new Set(ids))
+      if (canaryProblem !== undefined) return yield* canaryProblem
       const replaced = new Set([...(options.groups?.remove ?? []), ...(options.groups?.put ?? []).map((g) => g.id)])
       const steps = yield* planSteps(currentWorld, targetWorld, options.restart ?? [], {
         current: [...state.groups.values()],
@@ -231,6 +234,8 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
           existing.failures = 0
           existing.delayedUntil = 0
           existing.samples = []
+          // what the load balancer applies itself (a canary's weight, port labels) takes effect at once
+          yield* wiring.publish(next.app, State.tasksOf(state, id))
         }
         reservePorts(next.app)
       }

@@ -16,7 +16,7 @@ import type { EventLog } from "../events/EventLog.js"
 import type { HealthMonitor } from "../health/index.js"
 import { PortTable as ServicePorts } from "../lb/index.js"
 import type { MetricSources } from "../metrics/MetricSource.js"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
 import type { Redactor } from "../secrets/index.js"
 import type { AppStore } from "../store/AppStore.js"
 import type { StoreChange, StoredFailures } from "../store/StoredState.js"
@@ -128,17 +128,18 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
   let lastVersion = 0
 
   const reservePorts = (app: AppDefinition) => {
-    app.container.portMappings.forEach((m, i) => {
-      if (m.servicePort <= 0) return
-      const next = ServicePorts.reserve(portTable, m.servicePort, `${app.id}#${i}`)
+    for (const p of appPortsOf(app)) {
+      if (p.servicePort === undefined || p.servicePort <= 0) continue
+      const next = ServicePorts.reserve(portTable, p.servicePort, `${app.id}#${p.index}`)
       if (Result.isSuccess(next)) portTable = next.success
-    })
+    }
   }
+  /** Releases every service port the app holds (also those of ports an earlier version of it had). */
   const releasePorts = (app: AppDefinition) => {
-    portTable = ServicePorts.releaseOwner(
-      app.container.portMappings.reduce((table, _, i) => ServicePorts.releaseOwner(table, `${app.id}#${i}`), portTable),
-      app.id
+    const owners = new Set(
+      [...portTable.owners.values()].filter((owner) => owner === app.id || owner.startsWith(`${app.id}#`))
     )
+    for (const owner of owners) portTable = ServicePorts.releaseOwner(portTable, owner)
   }
   for (const s of stored.apps) {
     apps.set(s.app.id, newAppRecord(s))

@@ -10,7 +10,7 @@ import { Effect, Result } from "effect"
 import type { Offer } from "../../cluster/Protocol.js"
 import type { TaskStatus } from "../../cluster/Task.js"
 import type { AppEventPayload } from "../events/AppEvent.js"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
 import { launchDelayMs, placementFor } from "../plan/index.js"
 import type { Redactor } from "../secrets/index.js"
 import { resolveSecrets } from "../secrets/index.js"
@@ -160,8 +160,8 @@ export const makeLauncher = (core: LauncherCore) => {
           host: agent?.address ?? offer.hostname,
           agentUrl: agent?.url ?? "",
           stagedAt: now,
-          servicePorts: app.container.portMappings.map((m) => m.servicePort),
-          portNames: app.container.portMappings.map((m) => m.name),
+          servicePorts: appPortsOf(app).map((p) => p.servicePort ?? 0),
+          portNames: appPortsOf(app).map((p) => p.name),
           state: "staging",
           updatedAt: 0,
           startedAt: undefined,

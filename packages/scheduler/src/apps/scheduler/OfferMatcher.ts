@@ -1,7 +1,7 @@
 /**
  * Matching an offer against the apps waiting for tasks (pure): each task needs the app's cpus, mem and
- * disk, one host port per port mapping (any port of the offer's ranges for `hostPort` 0, exactly `hostPort`
- * otherwise), and a placement its constraints allow next to the app's other tasks. As many tasks as fit
+ * disk, one host port per port of the app (`appPortsOf`: any port of the offer's ranges, or exactly the
+ * required one: a port mapping's non-zero `hostPort`, a port definition's `port` with `requirePorts`), and a placement its constraints allow next to the app's other tasks. As many tasks as fit
  * are taken from one offer, apps in the order given.
  *
  * Whose resources: the offer's unreserved part and each of its (non-revocable) reserved parts are separate
@@ -13,7 +13,7 @@
  */
 import type { Offer } from "../../cluster/Protocol.js"
 import type { Amounts } from "../../cluster/Resources.js"
-import type { Constraint, AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf, type Constraint } from "../model/AppDefinition.js"
 
 /**
  * An agent as constraints see it.
@@ -207,16 +207,16 @@ const pickPorts = (
 ): ReadonlyArray<number> | string => {
   const taken = new Set(used)
   const out: Array<number> = []
-  for (const mapping of app.container.portMappings) {
-    if (mapping.hostPort !== 0) {
-      if (!free.includes(mapping.hostPort) || taken.has(mapping.hostPort))
-        return `host port ${mapping.hostPort} is not offered`
-      taken.add(mapping.hostPort)
-      out.push(mapping.hostPort)
+  const ports = appPortsOf(app)
+  for (const { hostPort } of ports) {
+    if (hostPort !== undefined) {
+      if (!free.includes(hostPort) || taken.has(hostPort)) return `host port ${hostPort} is not offered`
+      taken.add(hostPort)
+      out.push(hostPort)
       continue
     }
     const port = free.find((p) => !taken.has(p))
-    if (port === undefined) return `not enough ports (${app.container.portMappings.length} needed)`
+    if (port === undefined) return `not enough ports (${ports.length} needed)`
     taken.add(port)
     out.push(port)
   }

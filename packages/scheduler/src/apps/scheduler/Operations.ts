@@ -10,7 +10,14 @@ import { Effect, Result } from "effect"
 import type { EventLog } from "../events/EventLog.js"
 import type { AppEventPayload } from "../events/AppEvent.js"
 import { PortTable as ServicePorts } from "../lb/index.js"
-import { type AppDefinition, type Group, resolvePath } from "../model/AppDefinition.js"
+import {
+  type AppDefinition,
+  appPortsOf,
+  type Group,
+  resolvePath,
+  servicePortFieldOf,
+  withServicePortsOf
+} from "../model/AppDefinition.js"
 import {
   changeKind,
   groupRecords,
@@ -121,40 +128,34 @@ export const makeOperations = (core: Core) => {
       if (reason !== undefined) return yield* new InvalidApp({ field: "constraints", reason, appId: app.id })
     })
 
-  /** Assigns service ports for port mappings without one (keeping the ones the app had). */
+  /** Assigns service ports to the app's ports without one (keeping the ones the app had) and writes them back. */
   const withServicePorts = (app: AppDefinition, previous: AppDefinition | undefined) =>
     Effect.gen(function* () {
       let table = core.portTable()
-      const mappings = []
-      for (const [i, m] of app.container.portMappings.entries()) {
-        const owner = `${app.id}#${i}`
-        let port = m.servicePort
+      const before = previous === undefined ? [] : appPortsOf(previous)
+      const assigned: Array<number | undefined> = []
+      for (const p of appPortsOf(app)) {
+        const owner = `${app.id}#${p.index}`
+        let port = p.servicePort
+        const field = servicePortFieldOf(p)
         if (port === 0) {
-          const kept = previous?.container.portMappings[i]?.servicePort
+          const kept = before[p.index]?.servicePort
           if (kept !== undefined && kept > 0 && table.owners.get(kept) === owner) port = kept
           else {
-            const assigned = ServicePorts.assign(table, owner)
-            if (Result.isFailure(assigned))
-              return yield* new InvalidApp({
-                field: `container.portMappings[${i}].servicePort`,
-                reason: assigned.failure.message,
-                appId: app.id
-              })
-            ;[port, table] = assigned.success
+            const next = ServicePorts.assign(table, owner)
+            if (Result.isFailure(next))
+              return yield* new InvalidApp({ field, reason: next.failure.message, appId: app.id })
+            ;[port, table] = next.success
           }
-        } else {
+        } else if (port !== undefined) {
           const reserved = ServicePorts.reserve(ServicePorts.releaseOwner(table, owner), port, owner)
           if (Result.isFailure(reserved))
-            return yield* new InvalidApp({
-              field: `container.portMappings[${i}].servicePort`,
-              reason: reserved.failure.message,
-              appId: app.id
-            })
+            return yield* new InvalidApp({ field, reason: reserved.failure.message, appId: app.id })
           table = reserved.success
         }
-        mappings.push({ ...m, servicePort: port })
+        assigned.push(port)
       }
-      return { ...app, container: { ...app.container, portMappings: mappings } }
+      return withServicePortsOf(app, assigned)
     })
 
   const servicePorts = { min: settings.servicePortRange.begin, max: settings.servicePortRange.end }

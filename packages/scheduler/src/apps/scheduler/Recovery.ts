@@ -11,7 +11,7 @@
  */
 import { Effect } from "effect"
 import { isTerminal, type TaskStatus } from "../../cluster/Task.js"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
 import type { StoreChange, TaskBinding } from "../store/StoredState.js"
 import type { AgentInfo, Driver, DriverError } from "./Driver.js"
 import type { RuntimeState } from "./State.js"
@@ -77,8 +77,8 @@ export const recoverTasks = Effect.fnUntraced(function* (core: RecoveryCore, bin
       host: agent?.address ?? b.host,
       agentUrl: agent?.url ?? "",
       stagedAt: b.stagedAt,
-      servicePorts: app.container.portMappings.map((m) => m.servicePort),
-      portNames: app.container.portMappings.map((m) => m.name),
+      servicePorts: appPortsOf(app).map((p) => p.servicePort ?? 0),
+      portNames: appPortsOf(app).map((p) => p.name),
       state: status.state,
       updatedAt: status.updatedAt,
       startedAt: running ? Math.min(now, b.startedAt ?? status.updatedAt) : undefined,

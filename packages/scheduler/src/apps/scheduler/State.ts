@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { isTerminal } from "../../cluster/Task.js"
-import type { AppDefinition } from "../model/AppDefinition.js"
+import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
 import { backoffState, launchDelayMs } from "../plan/index.js"
 import type { StoredApp, StoredDeployment, StoredFailures, StoredGroup } from "../store/StoredState.js"
 import type { TaskRecord } from "./TaskRecord.js"
@@ -212,7 +212,7 @@ export const appStatus = (state: RuntimeState, a: AppRecord, now: number): AppSt
     tasksHealthy: running.filter((t) => t.alive === true).length,
     tasksUnhealthy: running.filter((t) => t.alive === false).length,
     tasksKilling: list.filter((t) => t.killing !== undefined && !isTerminal(t.state)).length,
-    servicePorts: a.stored.app.container.portMappings.map((m) => m.servicePort),
+    servicePorts: appPortsOf(a.stored.app).map((p) => p.servicePort ?? 0),
     deployments: deploymentsOf(state, [a.stored.app.id]).map((d) => ({ id: d.id })),
     ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure }),
     ...(backoff === undefined ? {} : { backoff })

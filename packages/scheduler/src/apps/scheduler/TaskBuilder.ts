@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto"
 import { secretEnvLabel } from "@orchestrator/core/docker"
 import type { TaskSpec } from "../../cluster/Task.js"
-import { type AppDefinition, networkModeOf } from "../model/AppDefinition.js"
+import { type AppDefinition, type AppPort, appPortsOf, networkModeOf } from "../model/AppDefinition.js"
 import type { Reservation } from "./OfferMatcher.js"
 
 /**
@@ -62,6 +62,45 @@ export interface LaunchSecrets {
 }
 
 /**
+ * The port variables of a task (Marathon's): `PORT<i>` (the port the task listens on: the container port, or
+ * on the host network the host port), `PORT_HOST<i>` (the host port), `PORT_<NAME>` for named ports (upper
+ * case, `-` as `_`) and `PORTS` (the `PORT<i>` values, comma-separated).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const portEnv = (
+  ports: ReadonlyArray<AppPort>,
+  hostPorts: ReadonlyArray<number>
+): Readonly<Record<string, string>> => {
+  const env: Record<string, string> = {}
+  const listening: Array<string> = []
+  hostPorts.forEach((port, i) => {
+    const own = String(ports[i]?.containerPort ?? port)
+    const name = ports[i]?.name
+    env[`PORT${i}`] = own
+    env[`PORT_HOST${i}`] = String(port)
+    if (name !== undefined) env[`PORT_${name.toUpperCase().replaceAll("-", "_")}`] = own
+    listening.push(own)
+  })
+  if (listening.length > 0) env.PORTS = listening.join(",")
+  return env
+}
+
+/** The container ports to publish (bridge network) with their protocols when one is not tcp. */
+const containerPortsOf = (ports: ReadonlyArray<AppPort>) => {
+  const published = ports.flatMap((p) =>
+    p.containerPort === undefined ? [] : [[p.containerPort, p.protocol] as const]
+  )
+  return {
+    ...(published.length > 0 ? { containerPorts: published.map(([port]) => port) } : {}),
+    ...(published.some(([, protocol]) => protocol !== "tcp")
+      ? { portProtocols: published.map(([, protocol]) => protocol) }
+      : {})
+  }
+}
+
+/**
  * The task spec of one task of `app`; with a `reservation` its resources are that reserved part's (so the
  * master takes them from the role's reservation), else unreserved amounts.
  *
@@ -78,7 +117,8 @@ export const taskSpec = (
     readonly reservation?: Reservation
   }
 ): TaskSpec => {
-  const mappings = app.container.portMappings
+  const ports = appPortsOf(app)
+  const host = networkModeOf(app) === "host"
   const secretNames = secretEnvNamesOf(app)
   const volumes = app.container.volumes.flatMap(({ containerPath, hostPath, mode }) =>
     hostPath === undefined ? [] : [{ containerPath, hostPath, mode }]
@@ -89,10 +129,7 @@ export const taskSpec = (
     MARATHON_APP_VERSION: input.version,
     MESOS_TASK_ID: input.taskId
   }
-  input.hostPorts.forEach((port, i) => {
-    env[`PORT${i}`] = String(mappings[i]?.containerPort ?? port)
-    env[`PORT_HOST${i}`] = String(port)
-  })
+  Object.assign(env, portEnv(ports, input.hostPorts))
   const amounts = {
     cpus: app.cpus,
     mem: app.mem,
@@ -117,11 +154,10 @@ export const taskSpec = (
       ...(secretNames.length > 0 ? { [secretEnvLabel]: secretNames.join(",") } : {})
     },
     resources: input.reservation === undefined ? amounts : { reserved: [{ ...input.reservation, resources: amounts }] },
-    ...(mappings.length > 0 ? { containerPorts: mappings.map((m) => m.containerPort) } : {}),
-    ...(mappings.some((m) => m.protocol !== "tcp") ? { portProtocols: mappings.map((m) => m.protocol) } : {}),
+    ...(host ? {} : containerPortsOf(ports)),
     killGraceSeconds: Math.ceil(app.taskKillGracePeriodSeconds),
     ...(volumes.length > 0 ? { volumes } : {}),
-    ...(networkModeOf(app) === "host" ? { networkMode: "host" as const } : {}),
+    ...(host ? { networkMode: "host" as const } : {}),
     ...(input.secrets.files.length > 0 ? { files: input.secrets.files.map((f) => ({ ...f, mode: 0o400 })) } : {})
   }
 }

@@ -144,7 +144,7 @@ export interface AppStatus {
   readonly tasksUnhealthy: number
   /** Tasks being killed (drained, then killed): not counted in the other counts. */
   readonly tasksKilling: number
-  /** Assigned load balancer ports, by port mapping. */
+  /** Assigned service ports, by port index (`appPortsOf`); 0: the port has none (`requirePorts`). */
   readonly servicePorts: ReadonlyArray<number>
   readonly deployments: ReadonlyArray<{ readonly id: string }>
   readonly lastTaskFailure?: TaskFailure

@@ -88,7 +88,6 @@ describe("changeKind", () => {
     const port = withPort.container.portMappings[0]!
     for (const mapping of [
       { ...port, servicePort: 10_005 },
-      { ...port, name: "http" },
       { ...port, labels: { a: "b" } }
     ])
       expect(changeKind(withPort, { ...withPort, container: { ...withPort.container, portMappings: [mapping] } })).toBe(

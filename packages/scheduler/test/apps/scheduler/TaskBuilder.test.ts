@@ -130,7 +130,7 @@ describe("volumes and networks of an app", () => {
     expect(build(app({}, { docker: { image: "busybox", network: "BRIDGE" } })).networkMode).toBeUndefined()
   })
 
-  it("refuses user-defined networks, contradicting modes, port mappings on the host network and port definitions", () => {
+  it("refuses user-defined networks, contradicting modes, port mappings on the host network and port definitions on the bridge", () => {
     expect(
       put({ container: { docker: { image: "busybox" } }, networks: [{ mode: "container", name: "dcos" }] })
     ).toMatchObject({ field: "networks[0].mode", reason: expect.stringMatching(/not supported/) })
@@ -138,14 +138,12 @@ describe("volumes and networks of an app", () => {
       field: "container.docker.network",
       reason: expect.stringMatching(/not supported/)
     })
-    expect(put({ container: { docker: { image: "busybox" } }, portDefinitions: [{ port: 0 }] })).toMatchObject({
-      field: "portDefinitions",
-      reason: expect.stringMatching(/not supported/)
-    })
-    expect(put({ container: { docker: { image: "busybox" } }, ports: [8080] })).toMatchObject({ field: "ports" })
-    expect(put({ container: { docker: { image: "busybox" } }, requirePorts: true })).toMatchObject({
-      field: "requirePorts"
-    })
+    // port definitions are for the host network: on a bridge app validation names the field
+    const bridgeProblems = (body: Record<string, unknown>) => appProblems(app(body)).map((p) => p.field)
+    expect(bridgeProblems({ portDefinitions: [{ port: 0 }] })).toEqual(["portDefinitions"])
+    expect(bridgeProblems({ ports: [8080] })).toEqual(["ports"])
+    expect(bridgeProblems({ requirePorts: true })).toEqual(["requirePorts"])
+    expect(put({ container: { docker: { image: "busybox" } }, ports: ["8080"] })).toMatchObject({ field: "ports[0]" })
     // what Marathon exports for a bridge app decodes
     const exported = put({
       container: { docker: { image: "busybox", network: "BRIDGE" }, volumes: [] },

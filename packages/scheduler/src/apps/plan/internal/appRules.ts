@@ -3,9 +3,16 @@
  *
  * @internal
  */
-import type { AppDefinition } from "../../model/AppDefinition.js"
+import {
+  type AppDefinition,
+  type AppPort,
+  appPortsOf,
+  networkModeOf,
+  servicePortFieldOf
+} from "../../model/AppDefinition.js"
 import type { ValidationContext } from "../validate.js"
 import { resolveDependency } from "./graph.js"
+import { canaryProblems } from "./canaryRules.js"
 import { networkProblems } from "./networkRules.js"
 import { isProblem, parseConstraint } from "./parseConstraint.js"
 
@@ -25,37 +32,50 @@ export const duplicateOf = <A>(items: ReadonlyArray<A>, key: (a: A) => string | 
   return found
 }
 
+const servicePortField = servicePortFieldOf
+
+/** The field of a port's required host port. */
+const hostPortField = (port: AppPort) =>
+  port.field.startsWith("container.") ? `${port.field}.hostPort` : servicePortField(port)
+
+/** How problems name a port: `portMappings[0]`, `portDefinitions[0]`, `ports[0]`. */
+const short = (port: AppPort | undefined) => port?.field.replace(/^container\./, "") ?? "?"
+
+/** What the app's ports are called in messages. */
+const portNoun = (app: AppDefinition) => (networkModeOf(app) === "bridge" ? "port mapping" : "port definition")
+
 const portProblems = (app: AppDefinition, context: ValidationContext): ReadonlyArray<readonly [string, string]> => {
-  const mappings = app.container.portMappings
+  const ports = appPortsOf(app)
   const range = context.servicePorts ?? defaultServicePorts
   const problems: Array<readonly [string, string]> = []
-  for (const [i, p] of mappings.entries()) {
-    if (p.servicePort !== 0 && (p.servicePort < range.min || p.servicePort > range.max))
+  for (const p of ports) {
+    if (p.servicePort !== undefined && p.servicePort !== 0 && (p.servicePort < range.min || p.servicePort > range.max))
       problems.push([
-        `container.portMappings[${i}].servicePort`,
+        servicePortField(p),
         `service port ${p.servicePort} is outside the service port range ${range.min}-${range.max} (use 0 to get one assigned)`
       ])
   }
-  for (const d of duplicateOf(mappings, (p) => p.name))
+  for (const d of duplicateOf(ports, (p) => p.name))
     problems.push([
-      `container.portMappings[${d.index}].name`,
-      `port name ${JSON.stringify(d.key)} is already used by portMappings[${d.first}]`
+      `${ports[d.index]?.field}.name`,
+      `port name ${JSON.stringify(d.key)} is already used by ${short(ports[d.first])}`
     ])
-  for (const d of duplicateOf(mappings, (p) => (p.servicePort === 0 ? undefined : String(p.servicePort))))
+  for (const d of duplicateOf(ports, (p) => (p.servicePort ? String(p.servicePort) : undefined)))
     problems.push([
-      `container.portMappings[${d.index}].servicePort`,
-      `service port ${d.key} is already used by portMappings[${d.first}]`
+      servicePortField(ports[d.index] as AppPort),
+      `service port ${d.key} is already used by ${short(ports[d.first])}`
     ])
-  for (const d of duplicateOf(mappings, (p) => (p.hostPort === 0 ? undefined : `${p.hostPort}/${p.protocol}`)))
+  for (const d of duplicateOf(ports, (p) => (p.hostPort === undefined ? undefined : `${p.hostPort}/${p.protocol}`)))
     problems.push([
-      `container.portMappings[${d.index}].hostPort`,
-      `host port ${d.key} is already used by portMappings[${d.first}]`
+      hostPortField(ports[d.index] as AppPort),
+      `host port ${d.key} is already used by ${short(ports[d.first])}`
     ])
   return problems
 }
 
 const checkProblems = (app: AppDefinition): ReadonlyArray<readonly [string, string]> => {
-  const ports = app.container.portMappings
+  const ports = appPortsOf(app)
+  const noun = portNoun(app)
   const problems: Array<readonly [string, string]> = []
   for (const [i, hc] of app.healthChecks.entries()) {
     const at = `healthChecks[${i}]`
@@ -71,12 +91,12 @@ const checkProblems = (app: AppDefinition): ReadonlyArray<readonly [string, stri
     else if (hc.port === undefined && ports.length === 0)
       problems.push([
         `${at}.portIndex`,
-        `a ${hc.protocol} health check needs a port: the app has no port mappings (add one, or set port)`
+        `a ${hc.protocol} health check needs a port: the app has no ${noun}s (add one, or set port)`
       ])
     else if (hc.portIndex !== undefined && hc.portIndex >= ports.length)
       problems.push([
         `${at}.portIndex`,
-        `port index ${hc.portIndex} does not exist: the app has ${ports.length} port mapping(s) (indexes 0-${ports.length - 1})`
+        `port index ${hc.portIndex} does not exist: the app has ${ports.length} ${noun}(s) (indexes 0-${ports.length - 1})`
       ])
   }
   const names = ports.map((p) => p.name).filter((n): n is string => n !== undefined)
@@ -85,10 +105,10 @@ const checkProblems = (app: AppDefinition): ReadonlyArray<readonly [string, stri
     if (rc.portName !== undefined && !names.includes(rc.portName))
       problems.push([
         `${at}.portName`,
-        `no port mapping is named ${JSON.stringify(rc.portName)} (names: ${names.length === 0 ? "none" : names.join(", ")})`
+        `no ${noun} is named ${JSON.stringify(rc.portName)} (names: ${names.length === 0 ? "none" : names.join(", ")})`
       ])
     else if (rc.portName === undefined && ports.length === 0)
-      problems.push([`${at}.portName`, "a readiness check needs a port: the app has no port mappings"])
+      problems.push([`${at}.portName`, `a readiness check needs a port: the app has no ${noun}s`])
     if (rc.httpStatusCodesForReady.length === 0)
       problems.push([`${at}.httpStatusCodesForReady`, "no status code would ever count as ready"])
   }
@@ -136,6 +156,7 @@ export const ownProblems = (
     problems.push(["args", "give cmd (run with sh -c) or args (replacing the image's command), not both"])
   problems.push(...portProblems(app, context), ...checkProblems(app), ...referenceProblems(app))
   problems.push(...networkProblems(app))
+  problems.push(...canaryProblems(app))
   if (app.autoscale !== undefined) {
     const { min, max } = app.autoscale
     if (min > max) problems.push(["autoscale.min", `min ${min} is above max ${max}`])
