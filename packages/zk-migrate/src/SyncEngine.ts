@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Acl, type ReadNode, type Watched, type ZooKeeperError } from "@orchestrator/core/zookeeper"
+import { Acl, Op, type ReadNode, type Watched, type ZooKeeperError } from "@orchestrator/core/zookeeper"
 import { Deferred, Effect, Metric, Option, PubSub, Queue, type Scope, Stream } from "effect"
 import { type Conflict, type ConflictPolicy, decide, type NodeVersion, policyName } from "./Conflict.js"
 import { bytesEqual, compareEntry } from "./Diff.js"
@@ -104,7 +104,11 @@ export interface SyncHandle {
   readonly stats: Effect.Effect<SyncStats>
   readonly conflicts: Effect.Effect<ReadonlyArray<Conflict>>
   readonly events: Stream.Stream<SyncEvent>
-  /** Waits until nothing is queued or in flight (after a quiet period, both sides are in sync). */
+  /**
+   * A barrier: `true` once every change committed on a watched side before the call has been applied to the
+   * other side (nothing queued, in flight or being scanned); `false` after `timeoutMs` (or if a watched side
+   * stays unreachable). Changes made after the call may or may not be included.
+   */
   readonly drain: (timeoutMs?: number) => Effect.Effect<boolean>
   /** Runs a full reconciliation scan now; returns how many paths differed. */
   readonly reconcile: Effect.Effect<number, MigrationError>
@@ -195,6 +199,24 @@ export const startBetween = (
         Deferred.doneUnsafe(idle, Effect.void)
       }
     }
+    const notIdle = (): void => {
+      if (idleReached) {
+        idle = Deferred.makeUnsafe<void>()
+        idleReached = false
+      }
+    }
+    /**
+     * A reconciliation scan starts: drain waits for it (the listeners of the watches it arms attach only when
+     * its reads return).
+     */
+    const scanStarted = (): void => {
+      scanning++
+      notIdle()
+    }
+    const scanEnded = Effect.sync(() => {
+      scanning--
+      checkIdle()
+    })
     /** A path whose content changed (change capture, a write, reconciliation): re-read by the next verify. */
     const touch = (path: string): void => {
       dirty.add(path)
@@ -206,10 +228,7 @@ export const startBetween = (
       if (set === undefined) flags.set(path, new Set([flag]))
       else set.add(flag)
       if (inFlight.has(path) || pending.has(path)) return
-      if (idleReached) {
-        idle = Deferred.makeUnsafe<void>()
-        idleReached = false
-      }
+      notIdle()
       pending.add(path)
       Queue.offerUnsafe(queue, path)
     }
@@ -564,27 +583,63 @@ export const startBetween = (
       return differing
     })
 
-    yield* reconcile
+    /** {@link reconcile} counted as work in progress. */
+    const scan = Effect.acquireUseRelease(
+      Effect.sync(scanStarted),
+      () => reconcile,
+      () => scanEnded
+    )
+
+    yield* scan
     const interval = options.reconcileIntervalMs ?? 30_000
     if (interval > 0) {
       yield* Effect.forkScoped(
         Effect.forever(
           Effect.sleep(interval).pipe(
-            Effect.andThen(reconcile),
+            Effect.andThen(scan),
             Effect.catch((error) => publish({ _tag: "Error", path: "", message: error.message }))
           )
         )
       )
     }
 
-    const drain = (timeoutMs = 60_000): Effect.Effect<boolean> =>
-      Effect.suspend(() => {
-        checkIdle()
-        return Deferred.await(idle).pipe(
-          Effect.as(true),
-          Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.succeed(false) })
+    /**
+     * One round trip on a watched side's session, ordered after every change committed there before it.
+     * ZooKeeper sends a session the notifications of the changes committed before one of its requests ahead
+     * of that request's answer, and the driver runs the watch listeners as it reads them, synchronously, in
+     * socket order: `onFire` marks the path and `enqueue` queues it (or raises a flag on a path in flight, or
+     * the watch is buffered by a read in flight that attaches the listener when it returns), with no fiber,
+     * queue or stream in between. So when the answer is in, every such change is in `pending`, `inFlight` or
+     * `scanning`. The client has no `sync`: a transaction of one version check (`-1` matches any) goes through
+     * the leader like `sync` does, which also covers a session on a follower that has not applied the change
+     * yet. Any answer will do (a missing or unreadable root fails the check, and that answer is ordered the
+     * same way); a lost connection is retried, and one that stays lost fails.
+     */
+    const barrier = (key: Key): Effect.Effect<void, ZooKeeperError> => {
+      const side = sideOf[key]
+      return retryConnection(side.client.multi([Op.check(side.root, -1)])).pipe(
+        Effect.asVoid,
+        Effect.catchIf(
+          (error) => !error.isConnectionError,
+          () => Effect.void
         )
-      })
+      )
+    }
+
+    const drain = (timeoutMs = 60_000): Effect.Effect<boolean> =>
+      Effect.suspend(() =>
+        Effect.forEach((["source", "target"] as const).filter(watchesOn), barrier, { concurrency: 2, discard: true })
+      ).pipe(
+        Effect.andThen(
+          Effect.suspend(() => {
+            checkIdle()
+            return Deferred.await(idle)
+          })
+        ),
+        Effect.as(true),
+        Effect.catch(() => Effect.succeed(false)),
+        Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.succeed(false) })
+      )
 
     const verify: Effect.Effect<VerifyReport, AccessDenied | ZooKeeperFailed> = Effect.gen(function* () {
       const started = Date.now()
@@ -639,7 +694,7 @@ export const startBetween = (
       conflicts: Effect.sync(() => [...conflicts]),
       events: Stream.fromPubSub(events),
       drain,
-      reconcile,
+      reconcile: scan,
       verify,
       setDirection: (next: Direction) =>
         Effect.gen(function* () {
@@ -648,23 +703,9 @@ export const startBetween = (
           // arm the new primary side in the background: its scan reads every node with watches, and what
           // changed there before a watch was armed shows up as a difference of that scan
           if (mode === "one-way") {
-            scanning++
-            if (idleReached) {
-              idle = Deferred.makeUnsafe<void>()
-              idleReached = false
-            }
-            yield* Effect.forkIn(
-              reconcile.pipe(
-                Effect.ignore,
-                Effect.ensuring(
-                  Effect.sync(() => {
-                    scanning--
-                    checkIdle()
-                  })
-                )
-              ),
-              scope
-            )
+            // counted before the fork, so a drain that follows at once waits for the scan
+            scanStarted()
+            yield* Effect.forkIn(reconcile.pipe(Effect.ignore, Effect.ensuring(scanEnded)), scope)
           }
         }),
       resetLag: Effect.sync(() => lag.reset()),
