@@ -58,6 +58,11 @@ export interface AppSchedulerOptions {
   readonly domain?: string
   /** Events kept for `events(after)` resumption; default 1,000. */
   readonly eventHistory?: number
+  /**
+   * Events that may wait for one `/v2/events` reader before it is cut with `event_stream_dropped` (it resumes
+   * with `Last-Event-ID`); default 10,000.
+   */
+  readonly eventReaderBuffer?: number
   /** Versions of an app kept in the store; default 20. */
   readonly maxVersions?: number
   /** Metric sources of the autoscaler by metric name. */

@@ -58,7 +58,8 @@ export const make = <R>(options: AppSchedulerOptions, driverOf: Effect.Effect<Dr
     const redactor = makeRedactor()
     const log = yield* EventLog.make({
       historySize: options.eventHistory ?? 1_000,
-      redact: redactor.redactDeep
+      redact: redactor.redactDeep,
+      ...(options.eventReaderBuffer === undefined ? {} : { bufferSize: options.eventReaderBuffer })
     })
     const wiring = makeWiring(registry, lb, {
       domain: settings.domain,
