@@ -76,6 +76,16 @@ export const invalidFilePath = (path: string): string | undefined => {
 }
 
 /**
+ * Why `path` cannot be a bind mount's host or container path, or `undefined` when it can: what
+ * {@link invalidFilePath} refuses, and `:` or `,` (Docker's bind syntax `host:container:mode` would misread them).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const invalidMountPath = (path: string): string | undefined =>
+  invalidFilePath(path) ?? (/[:,]/.test(path) ? "expects a path without ':' or ','" : undefined)
+
+/**
  * A file the agent writes into a task's container before it starts (secret files, configs): `content` is
  * base64, `mode` the permission bits (default `0o644`), owned by root.
  *
@@ -140,8 +150,8 @@ export type PortProtocol = typeof PortProtocol.Type
  * @category models
  */
 export const TaskVolume = Schema.Struct({
-  containerPath: Schema.String.check(Schema.makeFilter((path) => invalidFilePath(path) ?? true)),
-  hostPath: Schema.String.check(Schema.makeFilter((path) => invalidFilePath(path) ?? true)),
+  containerPath: Schema.String.check(Schema.makeFilter((path) => invalidMountPath(path) ?? true)),
+  hostPath: Schema.String.check(Schema.makeFilter((path) => invalidMountPath(path) ?? true)),
   mode: Schema.Literals(["RO", "RW"])
 })
 

@@ -78,6 +78,35 @@ describe.skipIf(fixture === null)("DockerContainerizer task spec (the shared doc
   )
 
   it.live(
+    "a kill repeated during the grace period sends no second SIGTERM",
+    () =>
+      Effect.gen(function* () {
+        const containerizer = yield* open()
+        // counts the SIGTERMs it gets and keeps running
+        const countsTerm = ["sh", "-c", 'trap "echo term" TERM; echo up; while :; do sleep 0.1; done']
+        const spec = task("repeat", countsTerm, { killGraceSeconds: 3 })
+        const status = yield* containerizer.launch("fw", spec)
+        yield* Effect.promise(() =>
+          eventually("the task's trap", async () =>
+            (await logsOf(socketPath, status.containerId!)).includes("up") ? true : undefined
+          )
+        )
+        const ended = yield* nextUpdate(containerizer, spec.taskId, ["killed", "failed", "finished"])
+        yield* containerizer.kill(spec.taskId)
+        yield* Effect.sleep("700 millis")
+        // the scheduler re-sends a kill that has not finished yet
+        yield* containerizer.kill(spec.taskId)
+        yield* Effect.sleep("700 millis")
+        yield* containerizer.kill(spec.taskId)
+        const end = yield* Fiber.join(ended)
+        expect(end).toMatchObject({ state: "killed", exitCode: 137 })
+        const logs = yield* Effect.promise(() => logsOf(socketPath, status.containerId!))
+        expect(logs.match(/term/g)?.length).toBe(1)
+      }),
+    60_000
+  )
+
+  it.live(
     "the agent's kill grace applies to specs without one; a spec's 0 overrides it",
     () =>
       Effect.gen(function* () {

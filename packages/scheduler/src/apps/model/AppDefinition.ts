@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema, SchemaTransformation } from "effect"
+import { invalidMountPath } from "../../cluster/Task.js"
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   Schema.Int.check(Schema.isGreaterThanOrEqualTo(min), Schema.isLessThanOrEqualTo(max))
@@ -239,15 +240,8 @@ export const PortMapping = Schema.Struct({
  */
 export type PortMapping = typeof PortMapping.Type
 
-const absolutePath = Schema.String.check(
-  Schema.makeFilter(
-    (path) =>
-      (path.startsWith("/") &&
-        !path.includes("\0") &&
-        !path.split("/").some((part) => part === ".." || part === ".")) ||
-      "expects an absolute path without '.' or '..' segments"
-  )
-)
+/** A bind mount's path: the rules of the task spec the agent gets (so what is accepted here also launches). */
+const absolutePath = Schema.String.check(Schema.makeFilter((path) => invalidMountPath(path) ?? true))
 
 /**
  * A host path bind-mounted into the task's container (Marathon's docker volume): `mode` `RO` (read-only) or

@@ -174,6 +174,8 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
   const killGraceSeconds = options.killGraceSeconds ?? 0
   const agentLabel = `${Labels.Label.agentId}=${agentId}`
   const killed = new Set<string>()
+  /** Tasks sent SIGTERM whose SIGKILL after the grace period is pending. */
+  const terminating = new Set<string>()
   const updates = yield* PubSub.unbounded<TaskStatus>()
   const puller = yield* ImagePuller.make(
     docker,
@@ -295,10 +297,15 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
           Effect.mapError(fail(taskId, "kill"))
         )
     if (grace > 0 && container.State === "running") {
-      yield* send("SIGTERM")
+      // a kill repeated during the grace period (the scheduler re-sends kills) sends no second SIGTERM: many
+      // programs read a second one as "exit now"
+      if (terminating.has(taskId)) return
+      terminating.add(taskId)
+      yield* send("SIGTERM").pipe(Effect.onError(() => Effect.sync(() => terminating.delete(taskId))))
       yield* Effect.sleep(`${grace} seconds`).pipe(
         Effect.andThen(send("SIGKILL")),
         Effect.catch((error) => Effect.logWarning("SIGKILL after the grace period failed", error)),
+        Effect.ensuring(Effect.sync(() => terminating.delete(taskId))),
         Effect.forkIn(scope)
       )
     } else {

@@ -154,9 +154,16 @@ describe("validation of host-network ports", () => {
       )
     ).toEqual([])
     expect(problems(host({ ports: [0, 0] }))).toEqual([])
+    expect(problems(host({ portDefinitions: [{ port: 31_000 }, { port: 31_001 }], requirePorts: true }))).toEqual([])
+    // one host port is one offer resource: tcp and udp on the same number could never both be placed
     expect(
       problems(host({ portDefinitions: [{ port: 31_000 }, { port: 31_000, protocol: "udp" }], requirePorts: true }))
-    ).toEqual([])
+    ).toEqual([
+      [
+        "portDefinitions[1].port",
+        "host port 31000 is already used by portDefinitions[0] (one host port per port, whatever the protocol)"
+      ]
+    ])
     // what Marathon exports decodes and validates
     expect(problems(host({ portDefinitions: [{ port: 10_000 }], ports: [], requirePorts: false }))).toEqual([])
   })
@@ -205,7 +212,10 @@ describe("validation of host-network ports", () => {
       )
     ).toEqual([["portDefinitions[1].name", 'port name "a" is already used by portDefinitions[0]']])
     expect(problems(host({ portDefinitions: [{ port: 31_000 }, { port: 31_000 }], requirePorts: true }))).toEqual([
-      ["portDefinitions[1].port", "host port 31000/tcp is already used by portDefinitions[0]"]
+      [
+        "portDefinitions[1].port",
+        "host port 31000 is already used by portDefinitions[0] (one host port per port, whatever the protocol)"
+      ]
     ])
     // requirePorts ports are host ports: the service port range does not apply
     expect(problems(host({ ports: [80], requirePorts: true }))).toEqual([])

@@ -176,7 +176,15 @@ describe("validateApp", () => {
     ).toEqual([
       ["container.portMappings[1].name", 'port name "http" is already used by portMappings[0]'],
       ["container.portMappings[1].servicePort", "service port 20001 is already used by portMappings[0]"],
-      ["container.portMappings[1].hostPort", "host port 31000/tcp is already used by portMappings[0]"]
+      [
+        "container.portMappings[1].hostPort",
+        "host port 31000 is already used by portMappings[0] (one host port per port, whatever the protocol)"
+      ],
+      // the same host port for udp is the same offer resource: refused too (it could never be placed)
+      [
+        "container.portMappings[2].hostPort",
+        "host port 31000 is already used by portMappings[0] (one host port per port, whatever the protocol)"
+      ]
     ])
     expect(
       appProblems(

@@ -14,6 +14,7 @@ import type { ValidationContext } from "../validate.js"
 import { resolveDependency } from "./graph.js"
 import { canaryProblems } from "./canaryRules.js"
 import { networkProblems } from "./networkRules.js"
+import { volumeProblems } from "./volumeRules.js"
 import { isProblem, parseConstraint } from "./parseConstraint.js"
 
 const defaultServicePorts = { min: 10_000, max: 10_100 }
@@ -65,10 +66,11 @@ const portProblems = (app: AppDefinition, context: ValidationContext): ReadonlyA
       servicePortField(ports[d.index] as AppPort),
       `service port ${d.key} is already used by ${short(ports[d.first])}`
     ])
-  for (const d of duplicateOf(ports, (p) => (p.hostPort === undefined ? undefined : `${p.hostPort}/${p.protocol}`)))
+  // a host port is one resource of the offer, whatever the protocol: it can serve one port of the task only
+  for (const d of duplicateOf(ports, (p) => (p.hostPort === undefined ? undefined : String(p.hostPort))))
     problems.push([
       hostPortField(ports[d.index] as AppPort),
-      `host port ${d.key} is already used by ${short(ports[d.first])}`
+      `host port ${d.key} is already used by ${short(ports[d.first])} (one host port per port, whatever the protocol)`
     ])
   return problems
 }
@@ -156,6 +158,7 @@ export const ownProblems = (
     problems.push(["args", "give cmd (run with sh -c) or args (replacing the image's command), not both"])
   problems.push(...portProblems(app, context), ...checkProblems(app), ...referenceProblems(app))
   problems.push(...networkProblems(app))
+  problems.push(...volumeProblems(app))
   problems.push(...canaryProblems(app))
   if (app.autoscale !== undefined) {
     const { min, max } = app.autoscale
