@@ -94,7 +94,6 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
       return commitLogged({ bindTasks: [binding] })
     })
 
-  /** Starts checking a running task; `resume`: a recovered task, continuing from its stored verdict. */
   /** The readiness checks' results as the API shows them (named, redacted; not run yet: left out). */
   const readinessResults = (task: TaskRecord, results: ReadonlyArray<ReadinessResult | undefined>) => {
     const checks = definitionOf(task)?.readinessChecks ?? []
@@ -115,6 +114,7 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
     )
   }
 
+  /** Starts checking a running task; `resume`: a recovered task, continuing from its stored verdict. */
   const watchHealth = (task: TaskRecord, resume = false) =>
     Effect.suspend(() => {
       const app = definitionOf(task)

@@ -3,7 +3,7 @@
  * `apps/<app id>` (the current {@link StoredApp}), `versions/<app id>/<version>` (the history, bounded),
  * `groups/<group id>` (a {@link StoredGroup}; added later: a store without it reads as no group records),
  * `deployments/<id>`, `tasks/<task id>` (task -> app bindings), `failures/<app id>` (launch failures; added
-later, read as none when absent), `framework-id`, `event-seq`.
+ * later, read as none when absent), `framework-id`, `event-seq`.
  * Every {@link StoreChange} is one `multi` transaction.
  *
  * @since 0.1.0

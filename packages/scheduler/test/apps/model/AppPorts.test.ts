@@ -168,6 +168,24 @@ describe("validation of host-network ports", () => {
     expect(problems(host({ portDefinitions: [{ port: 10_000 }], ports: [], requirePorts: false }))).toEqual([])
   })
 
+  it("refuses a port name that would overwrite a PORT_HOST<i> variable", () => {
+    expect(
+      problems(
+        host({
+          portDefinitions: [
+            { port: 0, name: "host0" },
+            { port: 0, name: "hostname" }
+          ]
+        })
+      )
+    ).toEqual([
+      [
+        "portDefinitions[0].name",
+        'port name "host0" would overwrite the task\'s PORT_HOST0 variable (the host port of port 0); choose another name'
+      ]
+    ])
+  })
+
   it("refuses port definitions on a bridge app and port mappings on a host app, naming the field", () => {
     expect(problems(app({ portDefinitions: [{ port: 0 }] }))).toEqual([
       ["portDefinitions", expect.stringMatching(/for host-network apps.*container\.portMappings/)]

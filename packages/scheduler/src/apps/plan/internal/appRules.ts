@@ -56,6 +56,12 @@ const portProblems = (app: AppDefinition, context: ValidationContext): ReadonlyA
         `service port ${p.servicePort} is outside the service port range ${range.min}-${range.max} (use 0 to get one assigned)`
       ])
   }
+  for (const p of ports)
+    if (p.name !== undefined && /^host[0-9]+$/.test(p.name))
+      problems.push([
+        `${p.field}.name`,
+        `port name ${JSON.stringify(p.name)} would overwrite the task's PORT_${p.name.toUpperCase()} variable (the host port of port ${p.name.slice(4)}); choose another name`
+      ])
   for (const d of duplicateOf(ports, (p) => p.name))
     problems.push([
       `${ports[d.index]?.field}.name`,
