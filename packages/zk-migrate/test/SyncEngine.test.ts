@@ -136,6 +136,9 @@ describe.skipIf(fixture === null)("SyncEngine", () => {
       yield* sync.pause
       yield* src.setData(`${root}/p4`, "source says")
       yield* tgt.setData(`${root}/p4`, "target says")
+      // the scenario is "both changes seen while paused": give both watch notifications time to arrive before
+      // resuming (on a loaded machine the target's could otherwise come after the source's change was applied)
+      yield* Effect.sleep("500 millis")
       yield* sync.resume
       // Watch notifications reach the engine's sessions some time after the writers' replies: drain until the
       // conflict has been captured (or 10 s have passed).

@@ -2,8 +2,8 @@
  * A cluster for the app scheduler's tests: an in-process master, agents running tasks in the shared dockerd
  * (each with its own host port range and a `rack` attribute), and app schedulers on it with a ZooKeeper store.
  */
+import { createServer, type Server } from "node:net"
 import { Effect, Exit, Layer, Schema, Scope } from "effect"
-import { freePorts } from "../../../../../test/fixtures/process.js"
 import { zkCli } from "../../../../../test/fixtures/index.js"
 import { createAgent, createMaster, Master, type RunningAgent, type RunningMaster } from "../../../src/cluster/index.js"
 import type { Resources } from "../../../src/cluster/Resources.js"
@@ -52,11 +52,36 @@ export const app = (json: unknown): AppDefinition => Schema.decodeUnknownSync(Ap
 export const httpdCmd = (body: string) =>
   `mkdir -p /www && echo ${body} > /www/index.html && exec httpd -f -p 8080 -h /www`
 
-/** A range of `size` ports starting at a free one (likely free as a whole: ports are taken upwards). */
+/** Whether every port of `begin..end` can be listened on at 127.0.0.1 now. */
+const allFree = async (begin: number, end: number): Promise<boolean> => {
+  const servers: Array<Server> = []
+  try {
+    for (let port = begin; port <= end; port++)
+      servers.push(
+        await new Promise<Server>((resolve, reject) => {
+          const server = createServer()
+          server.once("error", reject)
+          server.listen(port, "127.0.0.1", () => resolve(server))
+        })
+      )
+    return true
+  } catch {
+    return false
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  }
+}
+
+/**
+ * A range of `size` free ports below the kernel's ephemeral range (32768 up, where outgoing connections and
+ * `listen(0)` take their ports: a range there can be taken by another suite's connection at any moment).
+ */
 export const portRange = async (size: number) => {
-  const [first] = await freePorts(1)
-  const begin = Math.min(first!, 65_000 - size)
-  return { begin, end: begin + size - 1 }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const begin = 20_000 + Math.floor(Math.random() * (12_000 - size))
+    if (await allFree(begin, begin + size - 1)) return { begin, end: begin + size - 1 }
+  }
+  throw new Error(`no ${size} free ports in a row below 32000`)
 }
 
 export const startCluster = async (options: {
