@@ -181,6 +181,12 @@ describe.skipIf(dockerFixture() === null)("container controls, logs and terminal
     // Scrolled up: auto-scroll pauses; the button resumes it and jumps to the newest line.
     await output.evaluate((el) => {
       el.style.maxHeight = "60px"
+    })
+    // scrolling up means something only once the lines overflow the box
+    await expect
+      .poll(() => output.evaluate((el) => el.scrollHeight > el.clientHeight + 10), { timeout: 15_000 })
+      .toBe(true)
+    await output.evaluate((el) => {
       el.scrollTop = 0
       el.dispatchEvent(new Event("scroll"))
     })
