@@ -9,7 +9,8 @@
 import { Effect } from "effect"
 import { type AppDefinition, type Group, resolvePath } from "../model/AppDefinition.js"
 import { InvalidApp } from "./InvalidApp.js"
-import { duplicateOf, ownProblems } from "./internal/appRules.js"
+import { ownProblems } from "./internal/appRules.js"
+import { duplicateOf } from "./internal/duplicates.js"
 import { type Edge, layers, matchDependency, parentOf, resolveDependency } from "./internal/graph.js"
 import type { ValidationContext } from "./validate.js"
 

@@ -15,23 +15,10 @@ import { resolveDependency } from "./graph.js"
 import { canaryProblems } from "./canaryRules.js"
 import { networkProblems } from "./networkRules.js"
 import { volumeProblems } from "./volumeRules.js"
+import { duplicateOf } from "./duplicates.js"
 import { isProblem, parseConstraint } from "./parseConstraint.js"
 
 const defaultServicePorts = { min: 10_000, max: 10_100 }
-
-/** Later entries whose key an earlier one already has. */
-export const duplicateOf = <A>(items: ReadonlyArray<A>, key: (a: A) => string | undefined) => {
-  const seen = new Map<string, number>()
-  const found: Array<{ readonly index: number; readonly first: number; readonly key: string }> = []
-  for (const [index, item] of items.entries()) {
-    const k = key(item)
-    if (k === undefined) continue
-    const first = seen.get(k)
-    if (first === undefined) seen.set(k, index)
-    else found.push({ index, first, key: k })
-  }
-  return found
-}
 
 const servicePortField = servicePortFieldOf
 

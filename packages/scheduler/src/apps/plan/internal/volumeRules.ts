@@ -6,23 +6,18 @@
  * @internal
  */
 import type { AppDefinition } from "../../model/AppDefinition.js"
+import { duplicateOf } from "./duplicates.js"
 
 /** Volumes at the same container path, or at a secret file's path. */
 export const volumeProblems = (app: AppDefinition): ReadonlyArray<readonly [string, string]> => {
-  const problems: Array<readonly [string, string]> = []
-  const seen = new Map<string, number>()
-  for (const [i, volume] of app.container.volumes.entries()) {
-    const first = seen.get(volume.containerPath)
-    if (first !== undefined)
-      problems.push([
-        `container.volumes[${i}].containerPath`,
-        `${volume.containerPath} is already the mount point of container.volumes[${first}]`
-      ])
-    else seen.set(volume.containerPath, i)
-  }
+  const volumes = app.container.volumes
+  const problems: Array<readonly [string, string]> = duplicateOf(volumes, (v) => v.containerPath).map((d) => [
+    `container.volumes[${d.index}].containerPath`,
+    `${d.key} is already the mount point of container.volumes[${d.first}]`
+  ])
   for (const [i, file] of app.secretFiles.entries()) {
-    const volume = seen.get(file.containerPath)
-    if (volume !== undefined)
+    const volume = volumes.findIndex((v) => v.containerPath === file.containerPath)
+    if (volume >= 0)
       problems.push([
         `secretFiles[${i}].containerPath`,
         `${file.containerPath} is the mount point of container.volumes[${volume}]; write the secret file elsewhere`
