@@ -518,8 +518,10 @@ export const startBetween = (
     Deferred.doneUnsafe(gate, Effect.void)
     const worker = Effect.gen(function* () {
       for (;;) {
-        yield* Deferred.await(gate)
         const path = yield* Queue.take(queue)
+        // the gate is checked after the take: idle workers wait inside `take`, so a check before it would let
+        // each of them apply one more change after `pause`; a held path stays pending (drain waits for it)
+        yield* Deferred.await(gate)
         pending.delete(path)
         inFlight.add(path)
         yield* process(path).pipe(

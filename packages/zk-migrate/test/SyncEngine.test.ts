@@ -108,6 +108,30 @@ describe.skipIf(fixture === null)("SyncEngine", () => {
     })
   )
 
+  it.live("pause holds every captured change (idle workers included) until resume", () =>
+    Effect.gen(function* () {
+      const { root, src, tgt, sides } = yield* setup("pause", 20)
+      const sync = yield* SyncEngine.start({ reconcileIntervalMs: 0 }).pipe(Effect.provideService(Endpoints, sides))
+      expect(yield* sync.drain()).toBe(true)
+      // every worker is idle, waiting for the queue: pausing must still hold what arrives next
+      yield* sync.pause
+      const before = (yield* sync.stats).applied
+      yield* src.setData(`${root}/p1`, "written while paused")
+      yield* src.create(`${root}/p1/paused-child`, "new while paused")
+      // while paused, drain cannot finish: the captured changes stay queued
+      expect(yield* sync.drain(1_000)).toBe(false)
+      const held = yield* sync.stats
+      expect(held.applied).toBe(before)
+      expect(held.queueDepth).toBeGreaterThanOrEqual(1)
+      expect(text((yield* tgt.getData(`${root}/p1`)).data)).toBe("parent 1")
+      expect(Option.isNone(yield* tgt.exists(`${root}/p1/paused-child`))).toBe(true)
+      yield* sync.resume
+      expect(yield* sync.drain(10_000)).toBe(true)
+      expect(text((yield* tgt.getData(`${root}/p1`)).data)).toBe("written while paused")
+      expect(text((yield* tgt.getData(`${root}/p1/paused-child`)).data)).toBe("new while paused")
+    })
+  )
+
   it.live("bidirectional: changes flow both ways without echo loops, conflicts are decided and recorded", () =>
     Effect.gen(function* () {
       const { root, src, tgt, sides } = yield* setup("bidi", 50)
