@@ -57,7 +57,7 @@ import { Schema } from "effect"
 import { ContainerCollector, type CollectorStats } from "./internal/docker/collector.js"
 import { defaultSocketPath as socketFromEnv } from "./internal/docker/engine.js"
 import { Keys as NodeKeys } from "./internal/docker/nodes.js"
-import { scrubProcesses } from "./internal/docker/processSecrets.js"
+import { processContainers, scrubProcesses } from "./internal/docker/processSecrets.js"
 
 /**
  * The plugin's name, also its collector's name: health entries read `docker/collector/docker`, and the
@@ -228,7 +228,8 @@ export const plugin = (): DockerCollectorPlugin => {
     taggers: [
       {
         name: "secrets",
-        tag: (fragment) => (state === undefined ? fragment : scrubProcesses(fragment, state.secrets()))
+        tag: async (fragment) =>
+          state === undefined ? fragment : scrubProcesses(fragment, await state.secretsOf(processContainers(fragment)))
       }
     ]
   })

@@ -187,6 +187,51 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
     }
   })
 
+  it("fails closed for a container started after the Docker collector's last run: inspected late, or hidden whole", async () => {
+    // the Docker plugin collects before the container exists, the process collector after it started
+    const docker = DockerCollector.plugin()
+    const dockerHost = new PluginRegistry.PluginHost()
+    dockerHost.register(docker, { socketPath, events: false, stats: "off" })
+    const processHost = new PluginRegistry.PluginHost()
+    processHost.register(ProcessCollector.plugin(), {})
+    const probe = { hostId, probeId: "p1" }
+    const unreachable = DockerCollector.plugin()
+    const unreachableHost = new PluginRegistry.PluginHost()
+    unreachableHost.register(unreachable, { socketPath: "/nonexistent/docker.sock", events: false, stats: "off" })
+    try {
+      await dockerHost.runCollectors(probe, 20_000)
+      const { id } = await runContainer("late", {
+        ...spec(true),
+        Cmd: ["sh", "-c", `exec sh -c 'trap "exit 0" TERM; while :; do sleep 0.2; done' task "$DB"`]
+      })
+      const collected = await processHost.runCollectors(probe, 20_000)
+      const commands = (fragment: Plugin.ReportFragment) =>
+        Object.values(fragment.topologies.processes ?? {})
+          .filter((node) => node.parents[Topology.Topologies.containers]?.[0] === id)
+          .map((node) => node.latest[Fields.Latest.command]?.value ?? "")
+      expect(commands(collected).some((line) => line.endsWith(`task ${secret}`))).toBe(true)
+      // this engine knows the container: the tagger inspects it now and replaces the value
+      const tagged = await dockerHost.runTaggers(collected, probe, 20_000)
+      expect(commands(tagged)).toContainEqual(expect.stringMatching(/task <redacted>$/))
+      expect(JSON.stringify(tagged)).not.toContain(secret)
+      // an engine that does not answer: the values cannot be known, so the command lines are hidden whole
+      await unreachableHost.runCollectors(probe, 20_000)
+      const hidden = await unreachableHost.runTaggers(collected, probe, 20_000)
+      expect(commands(hidden).length).toBeGreaterThan(0)
+      expect(commands(hidden).every((line) => line === redacted)).toBe(true)
+      expect(JSON.stringify(hidden)).not.toContain(secret)
+      // the host's own processes (no container) keep their command lines
+      const hostOnly = Object.values(hidden.topologies.processes ?? {}).filter(
+        (node) => node.parents[Topology.Topologies.containers] === undefined
+      )
+      expect(hostOnly.length).toBeGreaterThan(0)
+      for (const node of hostOnly) expect(node).toEqual(collected.topologies.processes![node.id])
+    } finally {
+      docker.close()
+      unreachable.close()
+    }
+  })
+
   it("never shows the value in what the app server holds and serves", async () => {
     const { id } = await runContainer("app", spec(true))
     const app = await App.createApp({ port: 0 })

@@ -18,7 +18,7 @@ import {
   readImageList
 } from "./model.js"
 import { containerNode, imageNode, imageReference, type NodeSettings } from "./nodes.js"
-import { secretEnvValues } from "./redact.js"
+import { inspectSecretValues, secretEnvValues } from "./redact.js"
 import { type CgroupFiles, type Counters, locateCgroup, rates, readApiStats, readCgroup } from "./stats.js"
 
 /** Where counters come from: cgroup files when readable (`auto`), only those, only the Engine API, or nowhere. */
@@ -117,6 +117,10 @@ export class ContainerCollector {
   private counters = { runs: 0, inspects: 0, cgroupReadings: 0, apiReadings: 0 }
   /** Per container id, the values of the env variables its secret-env label lists (as of the last good run). */
   private secretsById: ReadonlyMap<string, ReadonlyArray<string>> = new Map()
+  /** Secret values of containers the last run did not inspect, read since by {@link secretsOf} (until the next run). */
+  private lateSecrets = new Map<string, ReadonlyArray<string>>()
+  /** Container ids this engine does not know (another runtime's containers): not asked about again. */
+  private foreign = new Set<string>()
   /** The latest `ctx.requestReport`, called when an event deserves an early report. */
   requestReport: (() => void) | undefined
 
@@ -138,11 +142,39 @@ export class ContainerCollector {
   }
 
   /**
-   * The secret values of each container that has some (see `secretEnvValues`), for scrubbing what other
-   * collectors show of the container (its processes' command lines).
+   * The secret values of the containers `ids` (those of the processes a report shows), failing closed: a
+   * container the last run did not inspect (started since, or its inspect failed) is inspected now, and when
+   * that fails too its values are `"unknown"` and the caller hides whatever could hold them. Containers this
+   * engine does not know (404: another runtime's) have none.
    */
-  secrets(): ReadonlyMap<string, ReadonlyArray<string>> {
-    return this.secretsById
+  async secretsOf(
+    ids: Iterable<string>,
+    signal?: AbortSignal
+  ): Promise<ReadonlyMap<string, ReadonlyArray<string> | "unknown">> {
+    const out = new Map<string, ReadonlyArray<string> | "unknown">()
+    const ask: Array<string> = []
+    for (const id of new Set(ids)) {
+      const values = this.secretsById.get(id) ?? this.lateSecrets.get(id)
+      if (values !== undefined) {
+        if (values.length > 0) out.set(id, values)
+      } else if (this.entries.get(id)?.details === undefined && !this.foreign.has(id)) ask.push(id)
+    }
+    await mapLimit(ask, 8, async (id) => {
+      this.counters.inspects++
+      try {
+        const values = inspectSecretValues(
+          await this.engine.json("GET", `/containers/${encodeURIComponent(id)}/json`, { signal })
+        )
+        this.lateSecrets.set(id, values)
+        if (values.length > 0) out.set(id, values)
+      } catch (error) {
+        if ((error as DockerEngineError).status === 404) {
+          if (this.foreign.size >= 4_096) this.foreign.clear()
+          this.foreign.add(id)
+        } else out.set(id, "unknown")
+      }
+    })
+    return out
   }
 
   stats(): CollectorStats {
@@ -231,6 +263,7 @@ export class ContainerCollector {
       }
     }
     this.secretsById = secrets
+    this.lateSecrets = new Map()
     health.push({ name: "engine", status: "ok", message: `${summaries.length} containers`, timestamp })
     this.eventsHealth(health, timestamp)
     if (this.settings.stats !== "off") {
