@@ -444,7 +444,8 @@ export type Autoscale = typeof Autoscale.Type
 /**
  * What happens to a task whose agent became unreachable (Marathon 1.4+): after `inactiveAfterSeconds` the
  * task counts as inactive and a replacement is launched; after `expungeAfterSeconds` it is forgotten.
- * Marathon's defaults 0 / 0. `"disabled"`: the task is never replaced while its agent is unreachable.
+ * Marathon's defaults 0 / 0; `expungeAfterSeconds` may not be below `inactiveAfterSeconds` and defaults to it.
+ * `"disabled"`: the task is never replaced while its agent is unreachable.
  *
  * @since 0.1.0
  * @category models
@@ -453,8 +454,17 @@ export const UnreachableStrategy = Schema.Union([
   Schema.Literal("disabled"),
   Schema.Struct({
     inactiveAfterSeconds: withDefault(finite(0), 0),
-    expungeAfterSeconds: withDefault(finite(0), 0)
-  })
+    expungeAfterSeconds: Schema.optionalKey(finite(0))
+  }).pipe(
+    Schema.decodeTo(
+      Schema.Struct({ inactiveAfterSeconds: finite(0), expungeAfterSeconds: finite(0) }),
+      SchemaTransformation.transform({
+        // absent: as inactiveAfterSeconds (the least it may be), so that `{ inactiveAfterSeconds: 60 }` is valid
+        decode: (s) => ({ ...s, expungeAfterSeconds: s.expungeAfterSeconds ?? s.inactiveAfterSeconds }),
+        encode: (s) => s
+      })
+    )
+  )
 ])
 
 /**
@@ -616,9 +626,29 @@ export interface AppPort {
 }
 
 /**
+ * What a host-network app that declares no ports at all (neither `portDefinitions` nor `ports`) gets, as in
+ * Marathon: one port, any host port, with a service port assigned. `portDefinitions: []` declares none.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultPortDefinitions: ReadonlyArray<PortDefinition> = [{ port: 0, protocol: "tcp", labels: {} }]
+
+/** The port definitions a host-network app's ports come from: its own, or Marathon's default when it has none. */
+const hostPortDefinitionsOf = (
+  app: Pick<AppDefinition, "portDefinitions" | "ports">
+): ReadonlyArray<PortDefinition> | undefined =>
+  app.portDefinitions !== undefined && app.portDefinitions.length > 0
+    ? app.portDefinitions
+    : app.portDefinitions === undefined && app.ports === undefined
+      ? defaultPortDefinitions
+      : undefined
+
+/**
  * The ports of an app, in port index order (host ports, env `PORT<i>`, health checks' `portIndex`, discovery
  * and load balancing all count by this index). A host-network app has the ports of `portDefinitions`, else of
- * `ports`, else none; a bridge app those of `container.portMappings`.
+ * `ports`, else (neither given) Marathon's one default port ({@link defaultPortDefinitions}); a bridge app those
+ * of `container.portMappings`.
  *
  * @since 0.1.0
  * @category models
@@ -638,9 +668,10 @@ export const appPortsOf = (
       hostPort: m.hostPort === 0 ? undefined : m.hostPort
     }))
   const required = app.requirePorts === true
+  const own = hostPortDefinitionsOf(app)
   const definitions: ReadonlyArray<PortDefinition & { readonly field: string }> =
-    app.portDefinitions !== undefined && app.portDefinitions.length > 0
-      ? app.portDefinitions.map((d, i) => ({ ...d, field: `portDefinitions[${i}]` }))
+    own !== undefined
+      ? own.map((d, i) => ({ ...d, field: `portDefinitions[${i}]` }))
       : (app.ports ?? []).map((port, i) => ({ port, protocol: "tcp", labels: {}, field: `ports[${i}]` }))
   return definitions.map((d, index) => ({
     index,
@@ -693,8 +724,8 @@ export const withServicePortsOf = (
         portMappings: at(app.container.portMappings, (m, servicePort) => ({ ...m, servicePort }))
       }
     }
-  if (app.portDefinitions !== undefined && app.portDefinitions.length > 0)
-    return { ...app, portDefinitions: at(app.portDefinitions, (d, port) => ({ ...d, port })) }
+  const own = hostPortDefinitionsOf(app)
+  if (own !== undefined) return { ...app, portDefinitions: at(own, (d, port) => ({ ...d, port })) }
   if (app.ports !== undefined && app.ports.length > 0) return { ...app, ports: at(app.ports, (_, port) => port) }
   return app
 }

@@ -67,19 +67,25 @@ export const stillUnreachable = (
   a.unreachable.filter((u) => (u.until === undefined ? !(agentsAt > u.lostAt && agents.has(u.agentId)) : u.until > now))
 
 /**
- * The app's launch failures as stored; `undefined` when there is nothing to keep (no failure, no last one).
+ * The app's launch failures and unreachable holds as stored; `undefined` when there is nothing to keep (no
+ * failure, no last one, no hold).
  *
  * @since 0.1.0
  * @category conversions
  */
 export const storedFailuresOf = (a: AppRecord): StoredFailures | undefined =>
-  a.failures === 0 && a.lastFailure === undefined
+  a.failures === 0 && a.lastFailure === undefined && a.unreachable.length === 0
     ? undefined
     : {
         appId: a.stored.app.id,
         consecutiveFailures: a.failures,
         delayedUntil: a.delayedUntil,
-        ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure })
+        ...(a.lastFailure === undefined ? {} : { lastTaskFailure: a.lastFailure }),
+        ...(a.unreachable.length === 0
+          ? {}
+          : {
+              unreachable: a.unreachable.map(({ until, ...u }) => (until === undefined ? u : { ...u, until }))
+            })
       }
 
 /**
@@ -92,7 +98,8 @@ export const failuresKey = (failures: StoredFailures | undefined): string =>
   failures === undefined ? "" : JSON.stringify(failures)
 
 /**
- * Restores an app's stored failures into its record (a restarted scheduler keeps the backoff and the mark).
+ * Restores an app's stored failures into its record (a restarted scheduler keeps the backoff, the mark and the
+ * lost tasks still holding their instance).
  *
  * @since 0.1.0
  * @category constructors
@@ -101,6 +108,7 @@ export const restoreFailures = (a: AppRecord, failures: StoredFailures): void =>
   a.failures = failures.consecutiveFailures
   a.delayedUntil = failures.delayedUntil
   a.lastFailure = failures.lastTaskFailure
+  a.unreachable = (failures.unreachable ?? []).map((u) => ({ ...u, until: u.until }))
   a.persistedFailures = failuresKey(storedFailuresOf(a))
 }
 

@@ -112,8 +112,23 @@ export const TaskBinding = Schema.Struct({
 export type TaskBinding = typeof TaskBinding.Type
 
 /**
+ * A lost task that still holds its app's instance (`unreachableStrategy`): until `until` (ms epoch), or without
+ * it (`"disabled"`) until its agent is listed again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const StoredUnreachableTask = Schema.Struct({
+  taskId: Schema.String,
+  agentId: Schema.String,
+  lostAt: Schema.Finite,
+  until: Schema.optionalKey(Schema.Finite)
+})
+
+/**
  * An app's launch failures (its backoff): consecutive failures, when the next launch may happen (ms epoch) and
- * the last failed task, kept across restarts so that a crash-looping app stays delayed and marked.
+ * the last failed task, kept across restarts so that a crash-looping app stays delayed and marked; and its lost
+ * tasks that still hold their instance, so that a restart does not replace them before their time.
  *
  * @since 0.1.0
  * @category models
@@ -141,7 +156,9 @@ export const StoredFailures = Schema.Struct({
       timestamp: Schema.String,
       version: Schema.String
     })
-  )
+  ),
+  /** Lost tasks holding their instance (a store written by older versions has none). */
+  unreachable: Schema.optionalKey(Schema.Array(StoredUnreachableTask))
 })
 
 /**

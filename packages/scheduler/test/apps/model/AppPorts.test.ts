@@ -93,14 +93,28 @@ describe("appPortsOf", () => {
     ).toHaveLength(1)
   })
 
-  it("reads the legacy ports like port definitions with only a port; none by default", () => {
+  it("reads the legacy ports like port definitions with only a port; one port by default, as in Marathon", () => {
     expect(
       appPortsOf(host({ ports: [0, 10_001] })).map((p) => [p.field, p.servicePort, p.protocol, p.hostPort])
     ).toEqual([
       ["ports[0]", 0, "tcp", undefined],
       ["ports[1]", 10_001, "tcp", undefined]
     ])
-    expect(appPortsOf(host())).toEqual([])
+    // neither given: Marathon's one default port (any host port, a service port assigned); [] declares none
+    expect(appPortsOf(host())).toEqual([
+      {
+        index: 0,
+        field: "portDefinitions[0]",
+        servicePort: 0,
+        protocol: "tcp",
+        name: undefined,
+        labels: {},
+        containerPort: undefined,
+        hostPort: undefined
+      }
+    ])
+    expect(appPortsOf(host({ portDefinitions: [] }))).toEqual([])
+    expect(appPortsOf(host({ ports: [] }))).toEqual([])
     expect(appPortsOf(host({ portDefinitions: [], ports: [] }))).toEqual([])
   })
 
@@ -135,6 +149,10 @@ describe("withServicePortsOf", () => {
       { port: 10_002, protocol: "tcp", labels: {} }
     ])
     expect(withServicePortsOf(host({ ports: [0, 10_009] }), [10_000, 10_009]).ports).toEqual([10_000, 10_009])
+    // Marathon's default port is written back as the port definition it is
+    expect(withServicePortsOf(host(), [10_006]).portDefinitions).toEqual([
+      { port: 10_006, protocol: "tcp", labels: {} }
+    ])
     // a port without a service port (requirePorts) keeps its declaration
     const fixed = host({ portDefinitions: [{ port: 31_000 }], requirePorts: true })
     expect(withServicePortsOf(fixed, [undefined])).toEqual(fixed)
@@ -243,7 +261,8 @@ describe("validation of host-network ports", () => {
     expect(problems(host({ ports: [0], healthChecks: [{ protocol: "TCP", portIndex: 1 }] }))).toEqual([
       ["healthChecks[0].portIndex", "port index 1 does not exist: the app has 1 port definition(s) (indexes 0-0)"]
     ])
-    expect(problems(host({ healthChecks: [{ protocol: "HTTP" }] }))).toEqual([
+    expect(problems(host({ healthChecks: [{ protocol: "HTTP" }] }))).toEqual([])
+    expect(problems(host({ portDefinitions: [], healthChecks: [{ protocol: "HTTP" }] }))).toEqual([
       [
         "healthChecks[0].portIndex",
         "a HTTP health check needs a port: the app has no port definitions (add one, or set port)"

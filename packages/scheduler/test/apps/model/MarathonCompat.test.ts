@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest"
 import { decodeBody, groupWithoutReadOnly, withoutReadOnly } from "../../../src/apps/api/body.js"
 import { errorResponse } from "../../../src/apps/api/errors.js"
 import { AppDefinition, Group } from "../../../src/apps/model/AppDefinition.js"
+import { appProblems } from "../../../src/apps/plan/validate.js"
 import { marathonExport } from "./marathonExport.js"
 
 /** What `PUT /v2/apps/{id}` does with a body: strip GET's read-only fields, decode strictly. */
@@ -41,7 +42,11 @@ describe("Marathon app JSON", () => {
     expect(other.ok && other.app.unreachableStrategy).toBe("disabled")
     expect(other.ok && other.app.killSelection).toBe("OLDEST_FIRST")
     const partial = put({ ...minimal, unreachableStrategy: { inactiveAfterSeconds: 30 } })
-    expect(partial.ok && partial.app.unreachableStrategy).toEqual({ inactiveAfterSeconds: 30, expungeAfterSeconds: 0 })
+    // expungeAfterSeconds may not be below inactiveAfterSeconds: absent, it takes that value; below it, a 422
+    expect(partial.ok && partial.app.unreachableStrategy).toEqual({ inactiveAfterSeconds: 30, expungeAfterSeconds: 30 })
+    const below = put({ ...minimal, unreachableStrategy: { inactiveAfterSeconds: 30, expungeAfterSeconds: 10 } })
+    if (!below.ok) throw new Error(JSON.stringify(below.response.body))
+    expect(appProblems(below.app).map((p) => p.field)).toEqual(["unreachableStrategy.expungeAfterSeconds"])
   })
 
   it.each([

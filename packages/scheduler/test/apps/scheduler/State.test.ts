@@ -5,8 +5,12 @@ import {
   emptyState,
   launchQueue,
   newAppRecord,
-  stillUnreachable
+  restoreFailures,
+  stillUnreachable,
+  storedFailuresOf
 } from "../../../src/apps/scheduler/State.js"
+import { StoredFailures } from "../../../src/apps/store/StoredState.js"
+import { Schema } from "effect"
 import type { KillReason, TaskRecord } from "../../../src/apps/scheduler/TaskRecord.js"
 import { app } from "./cluster.js"
 
@@ -119,5 +123,33 @@ describe("unreachable tasks", () => {
     // the agent listed by a refresh from before the loss does not count
     expect(stillUnreachable(a, 4_000, listed, 900).map((u) => u.taskId)).toEqual(["t2"])
     expect(stillUnreachable(a, 4_000, listed, 2_000)).toEqual([])
+  })
+
+  it("are stored with the app's failures and restored by a new record (a restart keeps the holds)", () => {
+    const a = newAppRecord({ app: web, lastConfigChangeAt: "v1" })
+    expect(storedFailuresOf(a)).toBeUndefined()
+    a.unreachable = [
+      { taskId: "t1", agentId: "a1", lostAt: 1_000, until: 7_000 },
+      { taskId: "t2", agentId: "a2", lostAt: 1_000, until: undefined }
+    ]
+    const stored = storedFailuresOf(a)
+    expect(stored).toEqual({
+      appId: web.id,
+      consecutiveFailures: 0,
+      delayedUntil: 0,
+      unreachable: [
+        { taskId: "t1", agentId: "a1", lostAt: 1_000, until: 7_000 },
+        { taskId: "t2", agentId: "a2", lostAt: 1_000 }
+      ]
+    })
+    // through the store's JSON and schema, as ZooKeeper keeps it
+    const decoded = Schema.decodeUnknownSync(Schema.fromJsonString(StoredFailures))(JSON.stringify(stored))
+    const b = newAppRecord({ app: web, lastConfigChangeAt: "v1" })
+    restoreFailures(b, decoded)
+    expect(b.unreachable).toEqual(a.unreachable)
+    expect(stillUnreachable(b, 6_999, new Set(), 2_000).map((u) => u.taskId)).toEqual(["t1", "t2"])
+    // the holds' end is stored too: nothing to keep once they are gone
+    b.unreachable = []
+    expect(storedFailuresOf(b)).toBeUndefined()
   })
 })

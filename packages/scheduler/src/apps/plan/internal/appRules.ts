@@ -159,6 +159,12 @@ export const ownProblems = (
     else if (app.instances < min || app.instances > max)
       problems.push(["instances", `${app.instances} is outside the autoscale range [${min}, ${max}]`])
   }
+  const unreachable = app.unreachableStrategy
+  if (unreachable !== "disabled" && unreachable.expungeAfterSeconds < unreachable.inactiveAfterSeconds)
+    problems.push([
+      "unreachableStrategy.expungeAfterSeconds",
+      `${unreachable.expungeAfterSeconds} is below inactiveAfterSeconds ${unreachable.inactiveAfterSeconds} (a task is replaced before it is forgotten, as in Marathon)`
+    ])
   for (const [i, constraint] of app.constraints.entries()) {
     const parsed = parseConstraint(constraint)
     if (isProblem(parsed)) problems.push([`constraints[${i}][2]`, parsed.reason])
