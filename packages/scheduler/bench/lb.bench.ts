@@ -33,6 +33,9 @@
  *   a full garbage collection of this process (the load balancer's) before each latency run, so that the run does
  *   not pay for the throughput runs' garbage, and the GC pauses during the run reported.
  *
+ * `LB_REFERENCE=haproxy` measures Debian's HAProxy (one thread, the same service ports, modes and backends) in place
+ * of our load balancer: what a C proxy passes on the same machine and paths, as a yardstick for the targets.
+ *
  * Prints a table and one line per placement, backend and mode:
  * `bench apps lb_placement=shared lb_backend=node lb_mode=tcp rps=... direct_rps=... ratio=... p99_added_ms=...`.
  * Targets: ratio > 0.7, p99_added_ms < 1.
@@ -46,6 +49,7 @@ import { fileURLToPath } from "node:url"
 import { freePorts } from "../../../test/fixtures/process.js"
 import { createLoadBalancer } from "../src/apps/lb/index.js"
 import { type Container, startBusybox } from "./lb/busybox.js"
+import { haproxyAvailable, type ReferenceProxy, type ReferenceRoute, startHaproxy } from "./lb/haproxy.js"
 import { nodeBackendScript, runClient } from "./lb/clients.js"
 import {
   type LatencySample,
@@ -61,7 +65,7 @@ import {
   type Sample,
   type Target
 } from "./lb/measure.js"
-import { cgroupCpuMs, pin, procCpuMs } from "./lb/processes.js"
+import { cgroupCpuMs, ownCpuMs, pin, procCpuMs } from "./lb/processes.js"
 
 export type { LbBenchBackend, LbBenchCpu } from "./lb/measure.js"
 
@@ -92,6 +96,8 @@ export interface LbBenchOptions {
   readonly busybox?: boolean
   /** `LB_PINNED` (`0` skips the pinned placement), true where there are 2 CPUs or more. */
   readonly pinned?: boolean
+  /** `LB_REFERENCE`: `haproxy` measures HAProxy in place of our load balancer; default ours. */
+  readonly reference?: LbBenchProxy
   /** Prints progress, the table and the bench lines; default true. */
   readonly print?: boolean
 }
@@ -101,10 +107,14 @@ export interface LbBenchOptions {
  */
 export type LbBenchPlacement = "shared" | "pinned"
 
+/** The load balancer measured: ours, or HAProxy as a reference. */
+export type LbBenchProxy = "orchestrator" | "haproxy"
+
 /**
  * One placement, backend and mode against the direct path to the same backend.
  */
 export interface LbBenchResult {
+  readonly proxy: LbBenchProxy
   readonly placement: LbBenchPlacement
   readonly backend: LbBenchBackend
   readonly mode: "tcp" | "http"
@@ -156,6 +166,7 @@ const fmt = (n: number, digits = 2): string => (Number.isInteger(n) ? String(n) 
 
 /** The results of one placement from its rounds' samples. */
 const summarize = (
+  proxy: LbBenchProxy,
   placement: LbBenchPlacement,
   target: Target,
   throughput: ReadonlyMap<string, ReadonlyArray<Sample>>,
@@ -176,6 +187,7 @@ const summarize = (
     const l = percentiles(pooled(mode))
     const cpu = medianCpu(proxied)
     return {
+      proxy,
       placement,
       backend: target.name,
       mode,
@@ -226,6 +238,17 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
   const allCpus = `0-${cpus - 1}`
   const wantPinned = (options.pinned ?? process.env.LB_PINNED !== "0") && cpus >= 2
   const print = options.print ?? true
+  const referenceName = options.reference ?? process.env.LB_REFERENCE
+  if (
+    referenceName !== undefined &&
+    referenceName !== "" &&
+    referenceName !== "haproxy" &&
+    referenceName !== "orchestrator"
+  )
+    throw new Error(`LB_REFERENCE must be haproxy (or unset), not ${JSON.stringify(referenceName)}`)
+  const proxy: LbBenchProxy = referenceName === "haproxy" ? "haproxy" : "orchestrator"
+  if (proxy === "haproxy" && !haproxyAvailable())
+    throw new Error("LB_REFERENCE=haproxy needs the haproxy binary (apt-get install -y haproxy)")
   const log = (text: string) => {
     if (print) console.log(text)
   }
@@ -239,7 +262,8 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
   const [chunk] = (await once(node.stdout, "data")) as [Buffer]
   const nodePort = Number(chunk.toString().trim())
   const busybox: Container | undefined = withBusybox ? await startBusybox() : undefined
-  const lb = await createLoadBalancer()
+  const lb = proxy === "orchestrator" ? await createLoadBalancer() : undefined
+  let reference: ReferenceProxy | undefined
   const results: Array<LbBenchResult> = []
   try {
     const backends: Array<{ name: LbBenchBackend; host: string; port: number; cpuMs: () => number }> = [
@@ -251,12 +275,15 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
         { name: "busybox-bridge", host: busybox.ip, port: 8080, cpuMs: () => cgroupCpuMs(busybox.pid) }
       )
     const servicePorts: Array<{ name: LbBenchBackend; urls: Record<Path, string> }> = []
+    const routes: Array<ReferenceRoute> = []
     for (const backend of backends) {
       const [tcpPort = 0, httpPort = 0] = await freePorts(2)
       for (const [mode, port] of [
         ["tcp", tcpPort],
         ["http", httpPort]
       ] as const) {
+        routes.push({ name: backend.name, mode, servicePort: port, host: backend.host, port: backend.port })
+        if (lb === undefined) continue
         await lb.ensure({ servicePort: port, name: `bench-${mode}`, mode, strategy: "round-robin", host: "127.0.0.1" })
         await lb.setBackends(port, [{ id: backend.name, host: backend.host, port: backend.port }])
       }
@@ -269,13 +296,18 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
         }
       })
     }
+    if (proxy === "haproxy") reference = await startHaproxy(routes)
+    const lbPid = reference?.pid ?? process.pid
+    const lbCpuMs = reference?.cpuMs ?? ownCpuMs
+    if (reference !== undefined) log(`measuring HAProxy (pid ${lbPid}, one thread) in place of our load balancer`)
     const placements: ReadonlyArray<LbBenchPlacement> = wantPinned ? ["shared", "pinned"] : ["shared"]
     for (const placement of placements) {
       const clientCpus = placement === "pinned" ? "0" : undefined
       const lbCpus = placement === "pinned" ? "1" : allCpus
       const rest = clientCpus ?? allCpus
       const placed =
-        pin(process.pid, lbCpus) &&
+        pin(lbPid, lbCpus) &&
+        (lbPid === process.pid || pin(process.pid, rest)) &&
         pin(node.pid, rest) &&
         (busybox?.dockerProxyPid === undefined || pin(busybox.dockerProxyPid, rest))
       await busybox?.pinTo(rest)
@@ -294,6 +326,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
         urls: s.urls,
         backendCpuMs: backends[i]!.cpuMs,
         dockerProxyCpuMs: s.name === "busybox" ? () => procCpuMs(busybox?.dockerProxyPid) : () => 0,
+        lbCpuMs,
         clientCpus,
         connections: s.name === "node" ? connections : containerConnections,
         backendNetnsPid: s.name === "node" ? undefined : busybox?.pid
@@ -332,12 +365,14 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
           )
         }
       }
-      for (const target of targets) results.push(...summarize(placement, target, throughput, latency.get(target.name)!))
+      for (const target of targets)
+        results.push(...summarize(proxy, placement, target, throughput, latency.get(target.name)!))
     }
   } finally {
     pin(process.pid, allCpus)
     await busybox?.pinTo(allCpus).catch(() => undefined)
-    await lb.close()
+    await lb?.close()
+    await reference?.stop()
     node.kill()
     await busybox?.stop()
   }
@@ -362,7 +397,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
       for (const r of rows) {
         const ok = r.ratio > 0.7 && r.p99AddedMs < 1 ? "ok" : r.ratio > 0.7 ? "p99 MISSED" : "MISSED"
         log(
-          `| ${placement} | ${name} | lb ${r.mode} | ${r.connections} | ${fmt(r.rps, 0)} | ${fmt(r.ratio)} (${fmt(r.ratioMin)}-${fmt(r.ratioMax)}) | ${r.listenOverflows} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.p99AddedMs, 3)} (${r.p99AddedByRound.map((v) => fmt(v, 2)).join(" ")}) | ${cpuCells(r.cpu)} | ${fmt(r.cpuRatio)} | ${ok} |`
+          `| ${placement} | ${name} | ${proxy === "haproxy" ? "haproxy" : "lb"} ${r.mode} | ${r.connections} | ${fmt(r.rps, 0)} | ${fmt(r.ratio)} (${fmt(r.ratioMin)}-${fmt(r.ratioMax)}) | ${r.listenOverflows} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.p99AddedMs, 3)} (${r.p99AddedByRound.map((v) => fmt(v, 2)).join(" ")}) | ${cpuCells(r.cpu)} | ${fmt(r.cpuRatio)} | ${ok} |`
         )
       }
     }
@@ -385,7 +420,7 @@ export const runLbBench = async (options: LbBenchOptions = {}): Promise<Readonly
   log(`load average at end: ${load()}`)
   for (const r of results)
     log(
-      `bench apps lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} connections=${r.connections} listen_overflows=${r.listenOverflows} direct_listen_overflows=${r.directListenOverflows} latency_listen_overflows=${r.latencyListenOverflows} lb_gc_pauses=${r.lbGcPauses} lb_gc_max_ms=${fmt(r.lbGcMaxMs, 3)} lb_gc_total_ms=${fmt(r.lbGcTotalMs, 1)} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
+      `bench apps lb_proxy=${r.proxy} lb_placement=${r.placement} lb_backend=${r.backend} lb_mode=${r.mode} rps=${fmt(r.rps, 0)} direct_rps=${fmt(r.directRps, 0)} ratio=${fmt(r.ratio)} ratio_min=${fmt(r.ratioMin)} ratio_max=${fmt(r.ratioMax)} p50_ms=${fmt(r.p50Ms, 3)} p99_ms=${fmt(r.p99Ms, 3)} direct_p50_ms=${fmt(r.directP50Ms, 3)} direct_p99_ms=${fmt(r.directP99Ms, 3)} p99_added_ms=${fmt(r.p99AddedMs, 3)} latency_samples=${r.latencySamples} connections=${r.connections} listen_overflows=${r.listenOverflows} direct_listen_overflows=${r.directListenOverflows} latency_listen_overflows=${r.latencyListenOverflows} lb_gc_pauses=${r.lbGcPauses} lb_gc_max_ms=${fmt(r.lbGcMaxMs, 3)} lb_gc_total_ms=${fmt(r.lbGcTotalMs, 1)} lb_cpu_us_per_req=${fmt(r.lbCpuUsPerRequest, 0)} errors=${r.errors} cpu_ratio=${fmt(r.cpuRatio)} cpu_us_per_req=${fmt(r.cpu.total, 0)} direct_cpu_us_per_req=${fmt(r.directCpu.total, 0)} client_cpu_us_per_req=${fmt(r.cpu.client, 0)} docker_proxy_cpu_us_per_req=${fmt(r.cpu.dockerProxy, 0)} backend_cpu_us_per_req=${fmt(r.cpu.backend, 0)} latency_noise_cores=${fmt(r.latencyNoiseCores)} throughput_noise_cores=${fmt(r.throughputNoiseCores)}`
     )
   return results
 }

@@ -7,7 +7,7 @@ import { PerformanceObserver } from "node:perf_hooks"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { type ClientResult, runClient } from "./clients.js"
-import { listenOverflows, machineBusyMs, ownCpuMs } from "./processes.js"
+import { listenOverflows, machineBusyMs } from "./processes.js"
 
 /** CPU time per request (µs) of each party of one path. */
 export interface LbBenchCpu {
@@ -42,6 +42,8 @@ export interface Target {
   readonly urls: Record<Path, string>
   readonly backendCpuMs: () => number
   readonly dockerProxyCpuMs: () => number
+  /** CPU time (ms) of the load balancer so far: this process, or the reference proxy's. */
+  readonly lbCpuMs: () => number
   /** The CPUs the clients run on (`taskset -c`), or all. */
   readonly clientCpus?: string | undefined
   /** Concurrent clients of the throughput runs. */
@@ -80,11 +82,11 @@ const aroundCpu = async <A>(
   const t0 = Date.now()
   const overflows0 = overflows(target)
   const busy0 = machineBusyMs()
-  const lb0 = ownCpuMs()
+  const lb0 = target.lbCpuMs()
   const backend0 = target.backendCpuMs()
   const proxy0 = target.dockerProxyCpuMs()
   const value = await run()
-  const lbMs = ownCpuMs() - lb0
+  const lbMs = target.lbCpuMs() - lb0
   const backendMs = target.backendCpuMs() - backend0
   const proxyMs = target.dockerProxyCpuMs() - proxy0
   const ours = clientMs(value) + lbMs + backendMs + proxyMs
