@@ -228,8 +228,10 @@ export const plugin = (): DockerCollectorPlugin => {
     taggers: [
       {
         name: "secrets",
-        tag: async (fragment) =>
-          state === undefined ? fragment : scrubProcesses(fragment, await state.secretsOf(processContainers(fragment)))
+        tag: async (fragment, ctx) =>
+          state === undefined
+            ? fragment
+            : scrubProcesses(fragment, await state.secretsOf(processContainers(fragment), ctx.signal))
       }
     ]
   })

@@ -4,7 +4,11 @@
  * node details) and in every control answer and stream (inspect, logs, exec, attach, lifecycle), against the
  * shared dockerd.
  */
-import { App, type ControlProtocol, Fields, type Plugin, PluginRegistry, Topology } from "@orchestrator/core"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer, type Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { App, type ControlProtocol, Fields, type Plugin, PluginRegistry, Report, Topology } from "@orchestrator/core"
 import { secretEnvLabel } from "@orchestrator/core/docker"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -112,6 +116,40 @@ describe("secret env redaction (pure)", () => {
     expect(scrub.push(Buffer.from("hunt")).toString()).toBe("")
     expect(scrub.end().toString()).toBe(redacted)
     expect(streamScrubber([]).push(Buffer.from("as is")).toString()).toBe("as is")
+  })
+})
+
+describe("the secrets tagger against an engine that does not answer", () => {
+  it("hides the command lines of an uninspected container within its budget (never passes them on as they are)", async () => {
+    // a Docker socket that accepts connections and never answers
+    const dir = mkdtempSync(join(tmpdir(), "probe-silent-engine-"))
+    const socketPath = join(dir, "docker.sock")
+    const held = new Set<Socket>()
+    const silent = createServer((socket) => held.add(socket))
+    await new Promise<void>((resolve) => silent.listen(socketPath, resolve))
+    const docker = DockerCollector.plugin()
+    const host = new PluginRegistry.PluginHost()
+    host.register(docker, { socketPath, events: false, stats: "off", requestTimeoutMs: 300 })
+    const probe = { hostId, probeId: "p1" }
+    const container = "c0ffee".padEnd(64, "0")
+    const node = Report.makeNode(Topology.Topologies.processes, `${hostId};4242`, {
+      latest: Report.latestFields(1, { [Fields.Latest.command]: `task ${secret}`, [Fields.Latest.pid]: 4242 }),
+      parents: { [Topology.Topologies.containers]: [container] }
+    })
+    try {
+      await host.runCollectors(probe, 20_000)
+      const started = Date.now()
+      const tagged = await host.runTaggers({ topologies: { processes: { [node.id]: node } } }, probe, 20_000)
+      expect(Date.now() - started).toBeLessThan(3_000)
+      expect(tagged.health.find((h) => h.name === "docker/tagger/secrets")?.status).toBe("ok")
+      expect(tagged.topologies.processes?.[node.id]?.latest[Fields.Latest.command]?.value).toBe(redacted)
+      expect(tagged.topologies.processes?.[node.id]?.latest[Fields.Latest.pid]?.value).toBe("4242")
+    } finally {
+      docker.close()
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -144,13 +144,16 @@ export class ContainerCollector {
   /**
    * The secret values of the containers `ids` (those of the processes a report shows), failing closed: a
    * container the last run did not inspect (started since, or its inspect failed) is inspected now, and when
-   * that fails too its values are `"unknown"` and the caller hides whatever could hold them. Containers this
-   * engine does not know (404: another runtime's) have none.
+   * that fails too, or does not answer within `budgetMs` (the tagger must finish well inside its own timeout, past
+   * which the probe would pass the fragment on untouched), its values are `"unknown"` and the caller hides
+   * whatever could hold them. Containers this engine does not know (404: another runtime's) have none.
    */
   async secretsOf(
     ids: Iterable<string>,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    budgetMs = 1_000
   ): Promise<ReadonlyMap<string, ReadonlyArray<string> | "unknown">> {
+    const deadline = Date.now() + budgetMs
     const out = new Map<string, ReadonlyArray<string> | "unknown">()
     const ask: Array<string> = []
     for (const id of new Set(ids)) {
@@ -160,10 +163,18 @@ export class ContainerCollector {
       } else if (this.entries.get(id)?.details === undefined && !this.foreign.has(id)) ask.push(id)
     }
     await mapLimit(ask, 8, async (id) => {
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        out.set(id, "unknown")
+        return
+      }
       this.counters.inspects++
       try {
         const values = inspectSecretValues(
-          await this.engine.json("GET", `/containers/${encodeURIComponent(id)}/json`, { signal })
+          await this.engine.json("GET", `/containers/${encodeURIComponent(id)}/json`, {
+            signal,
+            timeoutMs: Math.min(left, this.settings.requestTimeoutMs)
+          })
         )
         this.lateSecrets.set(id, values)
         if (values.length > 0) out.set(id, values)
