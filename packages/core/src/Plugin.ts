@@ -234,6 +234,12 @@ export interface Tagger<Options = unknown> extends HookSettings {
   /** Unique within the plugin. */
   readonly name: string
   tag(fragment: ReportFragment, ctx: TaggerContext<Options>): HookResult<ReportFragment>
+  /**
+   * Topologies that must not leave the probe untagged: when this tagger does not run to the end (it fails,
+   * times out, is disabled after failures or finds the report's budget used up), the fragment goes on without
+   * them for that report. For taggers that redact (a secret scrubber): their failure hides data, never shows it.
+   */
+  readonly failClosed?: ReadonlyArray<string>
 }
 
 /**

@@ -787,6 +787,52 @@ describe("PluginRegistry", () => {
       })
     )
 
+    it.effect("drops a fail-closed tagger's topologies when it fails, times out, is skipped or disabled", () =>
+      Effect.gen(function* () {
+        const process = { ...host, id: "p-1", topology: "processes" }
+        const both: ReportFragment = { topologies: { hosts: { "node-1": host }, processes: { "p-1": process } } }
+        const registry = yield* PluginRegistry.make({ maxConsecutiveFailures: 2 })
+        yield* registry.register(
+          withTaggers("secrets", [
+            { name: "broken", failClosed: ["processes"], tag: () => Effect.fail("engine down") },
+            // failing without failClosed: its input goes on as it is
+            { name: "open", tag: () => Effect.fail("no") }
+          ])
+        )
+        const failed = yield* registry.runTaggers(both, probe)
+        expect(failed.topologies).toEqual({ hosts: { "node-1": host } })
+        expect(failed.health.map((h) => [h.name, h.status])).toEqual([
+          ["secrets/tagger/broken", "failed"],
+          ["secrets/tagger/open", "failed"]
+        ])
+        // disabled after two failures: still dropped
+        yield* registry.runTaggers(both, probe)
+        const disabled = yield* registry.runTaggers(both, probe)
+        expect(disabled.health[0]?.status).toBe("disabled")
+        expect(disabled.topologies).toEqual({ hosts: { "node-1": host } })
+
+        const timed = yield* PluginRegistry.make()
+        yield* timed.register(
+          withTaggers("slow", [
+            {
+              name: "scrub",
+              failClosed: ["processes"],
+              tag: (fragment) => Effect.sleep("3 seconds").pipe(Effect.as(fragment))
+            },
+            { name: "late", failClosed: ["hosts"], tag: (fragment) => fragment }
+          ])
+        )
+        const fiber = yield* Effect.forkChild(timed.runTaggers(both, probe, 1_000))
+        yield* TestClock.adjust(1_000)
+        // timed out: processes dropped; then the budget is used up: the next one's hosts dropped too
+        expect((yield* Fiber.join(fiber)).topologies).toEqual({})
+        // and when it runs to the end, nothing is dropped
+        const whole = yield* Effect.forkChild(timed.runTaggers(both, probe))
+        yield* TestClock.adjust(3_000)
+        expect((yield* Fiber.join(whole)).topologies).toEqual(both.topologies)
+      })
+    )
+
     it.effect("skips a disabled tagger", () =>
       Effect.gen(function* () {
         const registry = yield* PluginRegistry.make({ maxConsecutiveFailures: 1 })

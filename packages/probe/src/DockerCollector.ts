@@ -52,7 +52,7 @@
  * @since 0.1.0
  */
 import { existsSync } from "node:fs"
-import { Plugin } from "@orchestrator/core"
+import { Plugin, Topology } from "@orchestrator/core"
 import { Schema } from "effect"
 import { ContainerCollector, type CollectorStats } from "./internal/docker/collector.js"
 import { defaultSocketPath as socketFromEnv } from "./internal/docker/engine.js"
@@ -228,6 +228,8 @@ export const plugin = (): DockerCollectorPlugin => {
     taggers: [
       {
         name: "secrets",
+        // a report whose process command lines could not be scrubbed goes without them
+        failClosed: [Topology.Topologies.processes],
         tag: async (fragment, ctx) =>
           state === undefined
             ? fragment

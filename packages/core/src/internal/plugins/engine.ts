@@ -253,11 +253,21 @@ export class Engine {
       const start = yield* Clock.currentTimeMillis
       let topologies = fragment.topologies
       const health: Array<ProbeHealth> = [...(fragment.health ?? [])]
-      for (const slot of self.view().taggers) {
+      /** A tagger that did not run to the end: the topologies it must not let through untagged are dropped. */
+      const failClosed = (slot: (typeof taggers)[number]) => {
+        const drop = slot.hook.failClosed
+        if (drop === undefined || drop.length === 0) return
+        const kept: Record<string, ReportFragment["topologies"][string]> = {}
+        for (const [topology, nodes] of Object.entries(topologies)) if (!drop.includes(topology)) kept[topology] = nodes
+        topologies = kept
+      }
+      const taggers = self.view().taggers
+      for (const slot of taggers) {
         const now = yield* Clock.currentTimeMillis
         const remaining = budgetMs - (now - start)
         if (isDisabled(slot.state, now)) {
           health.push(probeHealth(slot, now))
+          failClosed(slot)
           continue
         }
         if (remaining <= 0) {
@@ -267,6 +277,7 @@ export class Engine {
             message: "skipped: the report budget is used up",
             timestamp: now
           })
+          failClosed(slot)
           continue
         }
         const input = topologies
@@ -275,7 +286,10 @@ export class Engine {
         )
         const checked = self.settle(slot, now, outcome, (value) => checkFragment(value, input), "fragment", "node")
         health.push(probeHealth(slot, now))
-        if (checked === undefined) continue
+        if (checked === undefined) {
+          failClosed(slot)
+          continue
+        }
         topologies = checked.fragment.topologies
         health.push(...ownHealth(slot.plugin, checked.fragment.health))
       }

@@ -45,7 +45,12 @@ const settings = {
 }
 
 const CollectorV1 = Schema.Struct({ name: Name, intervalMs: Schema.optional(Positive), ...settings, collect: Fn })
-const TaggerV1 = Schema.Struct({ name: Name, ...settings, tag: Fn })
+const TaggerV1 = Schema.Struct({
+  name: Name,
+  ...settings,
+  failClosed: Schema.optional(Schema.Array(Schema.String)),
+  tag: Fn
+})
 const PanelV1 = Schema.Struct({
   name: Name,
   topologies: Schema.optional(Schema.Array(Schema.String)),

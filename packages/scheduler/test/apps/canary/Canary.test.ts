@@ -72,6 +72,9 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       cpus: 0.1,
       mem: 16,
       taskKillGracePeriodSeconds: 1,
+      // a task joins the load balancer once httpd answers: without a health check it would join when running,
+      // and docker-proxy (the published port) accepts and closes connections until httpd listens
+      healthChecks: [{ protocol: "HTTP", path: "/", delaySeconds: 0, intervalSeconds: 0.5, gracePeriodSeconds: 30 }],
       ...extra
     })
     const get = async (appId: string) => (await http("GET", `${v2}/apps${appId}`)).body as { app: Record<string, Json> }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { checkOnce } from "../../../src/apps/health/checkOnce.js"
+import { tcpSettleMs } from "../../../src/apps/health/checks/tcp.js"
 import type { HealthTarget } from "../../../src/apps/health/HealthTarget.js"
 import { readyOnce } from "../../../src/apps/health/readiness.js"
 import { HealthCheck, ReadinessCheck } from "../../../src/apps/model/AppDefinition.js"
@@ -122,6 +123,30 @@ describe("checkOnce and readyOnce (real servers on loopback)", () => {
         healthy: false,
         message: `TCP 127.0.0.1:${closed}: connection refused`
       })
+    })
+  )
+
+  it.live("TCP: a port that accepts and closes (or resets) at once fails; one that speaks first passes at once", () =>
+    Effect.gen(function* () {
+      // what docker-proxy does for a published port when nothing listens in the container
+      const servers = yield* Effect.promise(() =>
+        Promise.all([startTcpServer("close"), startTcpServer("reset"), startTcpServer("banner")])
+      )
+      const [closing, resetting, banner] = servers
+      try {
+        for (const port of [closing.port, resetting.port])
+          expect(yield* checkOnce(healthCheck({ protocol: "TCP" }), target([port]))).toMatchObject({
+            healthy: false,
+            message: `TCP 127.0.0.1:${port}: connected, then closed at once (a proxy in front of a port nothing listens on?)`
+          })
+        const started = Date.now()
+        expect(yield* checkOnce(healthCheck({ protocol: "TCP" }), target([banner.port]))).toMatchObject({
+          healthy: true
+        })
+        expect(Date.now() - started).toBeLessThan(tcpSettleMs)
+      } finally {
+        yield* Effect.promise(() => Promise.all(servers.map((s) => s.close())))
+      }
     })
   )
 

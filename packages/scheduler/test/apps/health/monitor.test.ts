@@ -196,7 +196,12 @@ describe("HealthMonitor (real servers on loopback, short intervals)", () => {
         []
       )
       yield* until("dead", () => (labelsOf(seen, task.taskId).includes("alive=false") ? true : undefined))
-      const dead = Option.getOrThrow(yield* monitor.get(task.taskId))
+      // the HTTP check's failure may come before the TCP check's first result (it waits tcpSettleMs)
+      let dead = Option.getOrThrow(yield* monitor.get(task.taskId))
+      for (let i = 0; i < 100 && dead.checks[0] === undefined; i++) {
+        yield* Effect.sleep("20 millis")
+        dead = Option.getOrThrow(yield* monitor.get(task.taskId))
+      }
       expect(dead.alive).toBe(false)
       expect(dead.checks.map((check) => check?.healthy)).toEqual([true, false])
       web.routes.set(path, { status: 204 })

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
-import { createServer as createTcpServer, type Server } from "node:net"
+import { createServer as createTcpServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { AddressInfo } from "node:net"
@@ -98,13 +98,31 @@ export const startHttpServer = async (tls?: { readonly key: string; readonly cer
   }
 }
 
-/** Starts a TCP listener on 127.0.0.1 that accepts and closes connections. */
-export const startTcpServer = async (): Promise<{ readonly port: number; close(): Promise<void> }> => {
-  const server: Server = createTcpServer((socket) => socket.end())
+/**
+ * Starts a TCP listener on 127.0.0.1: `hold` keeps each connection open until the client closes it (a server
+ * waiting for its client to speak), `banner` says hello first, `close` closes at once and `reset` resets at once
+ * (as docker-proxy does when nothing listens on the container's port).
+ */
+export const startTcpServer = async (
+  behaviour: "hold" | "banner" | "close" | "reset" = "hold"
+): Promise<{ readonly port: number; close(): Promise<void> }> => {
+  const sockets = new Set<Socket>()
+  const server: Server = createTcpServer((socket) => {
+    socket.on("error", () => undefined)
+    if (behaviour === "close") return socket.end()
+    if (behaviour === "reset") return socket.resetAndDestroy()
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+    if (behaviour === "banner") socket.write("220 ready\r\n")
+  })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
   }
 }
 
