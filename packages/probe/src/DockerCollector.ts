@@ -230,10 +230,10 @@ export const plugin = (): DockerCollectorPlugin => {
         name: "secrets",
         // a report whose process command lines could not be scrubbed goes without them
         failClosed: [Topology.Topologies.processes],
+        // also when the collector never ran (disabled in the probe's config): the state is made here, and the
+        // containers of the processes are inspected
         tag: async (fragment, ctx) =>
-          state === undefined
-            ? fragment
-            : scrubProcesses(fragment, await state.secretsOf(processContainers(fragment), ctx.signal))
+          scrubProcesses(fragment, await collectorFor(ctx.options).secretsOf(processContainers(fragment), ctx.signal))
       }
     ]
   })

@@ -165,6 +165,16 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
     Env: [`DB=${secret}`, "PLAIN=visible"],
     Labels: labelled ? { [secretEnvLabel]: "DB,ABSENT", "orch.test": "secret-env" } : { "orch.test": "secret-env" }
   })
+  /** A labelled task whose argv holds the value: the shell expands "$DB" into the argv of the process it execs. */
+  const argvSpec = {
+    ...spec(true),
+    Cmd: ["sh", "-c", `exec sh -c 'trap "exit 0" TERM; while :; do sleep 0.2; done' task "$DB"`]
+  }
+  /** The command lines of container `id`'s processes in a fragment. */
+  const commandsOf = (id: string) => (fragment: Plugin.ReportFragment) =>
+    Object.values(fragment.topologies.processes ?? {})
+      .filter((node) => node.parents[Topology.Topologies.containers]?.[0] === id)
+      .map((node) => node.latest[Fields.Latest.command]?.value ?? "")
 
   it("reports DB=<redacted> and PLAIN=visible, by the label, even with the name rule off", async () => {
     const [labelled, unlabelled] = await Promise.all([
@@ -190,11 +200,7 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
   })
 
   it("keeps the value out of the container's processes' command lines (the Docker plugin's tagger)", async () => {
-    // the shell expands "$DB" into the argv of the process it execs
-    const { id } = await runContainer("argv", {
-      ...spec(true),
-      Cmd: ["sh", "-c", `exec sh -c 'trap "exit 0" TERM; while :; do sleep 0.2; done' task "$DB"`]
-    })
+    const { id } = await runContainer("argv", argvSpec)
     const host = new PluginRegistry.PluginHost()
     const docker = DockerCollector.plugin()
     host.register(ProcessCollector.plugin(), {})
@@ -202,12 +208,7 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
     const probe = { hostId, probeId: "p1" }
     try {
       const collected = await host.runCollectors(probe, 20_000)
-      const ofContainer = (fragment: Plugin.ReportFragment) =>
-        Object.values(fragment.topologies.processes ?? {}).filter(
-          (node) => node.parents[Topology.Topologies.containers]?.[0] === id
-        )
-      const command = (fragment: Plugin.ReportFragment) =>
-        ofContainer(fragment).map((node) => node.latest[Fields.Latest.command]?.value ?? "")
+      const command = commandsOf(id)
       // what the process collector alone sees
       expect(command(collected).some((line) => line.endsWith(`task ${secret}`))).toBe(true)
       const tagged = await host.runTaggers(collected, probe, 20_000)
@@ -238,20 +239,22 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
     unreachableHost.register(unreachable, { socketPath: "/nonexistent/docker.sock", events: false, stats: "off" })
     try {
       await dockerHost.runCollectors(probe, 20_000)
-      const { id } = await runContainer("late", {
-        ...spec(true),
-        Cmd: ["sh", "-c", `exec sh -c 'trap "exit 0" TERM; while :; do sleep 0.2; done' task "$DB"`]
-      })
+      const { id } = await runContainer("late", argvSpec)
       const collected = await processHost.runCollectors(probe, 20_000)
-      const commands = (fragment: Plugin.ReportFragment) =>
-        Object.values(fragment.topologies.processes ?? {})
-          .filter((node) => node.parents[Topology.Topologies.containers]?.[0] === id)
-          .map((node) => node.latest[Fields.Latest.command]?.value ?? "")
+      const commands = commandsOf(id)
       expect(commands(collected).some((line) => line.endsWith(`task ${secret}`))).toBe(true)
       // this engine knows the container: the tagger inspects it now and replaces the value
       const tagged = await dockerHost.runTaggers(collected, probe, 20_000)
       expect(commands(tagged)).toContainEqual(expect.stringMatching(/task <redacted>$/))
       expect(JSON.stringify(tagged)).not.toContain(secret)
+      // a Docker plugin whose collector never ran (disabled in the probe's config) inspects them too
+      const idle = DockerCollector.plugin()
+      const idleHost = new PluginRegistry.PluginHost()
+      idleHost.register(idle, { socketPath, events: false, stats: "off" })
+      const byIdle = await idleHost.runTaggers(collected, probe, 20_000)
+      idle.close()
+      expect(commands(byIdle)).toContainEqual(expect.stringMatching(/task <redacted>$/))
+      expect(JSON.stringify(byIdle)).not.toContain(secret)
       // an engine that does not answer: the values cannot be known, so the command lines are hidden whole
       await unreachableHost.runCollectors(probe, 20_000)
       const hidden = await unreachableHost.runTaggers(collected, probe, 20_000)
@@ -267,6 +270,33 @@ describe.skipIf(dockerFixture() === null)("secret env redaction (the shared dock
     } finally {
       docker.close()
       unreachable.close()
+    }
+  })
+
+  it("hides the command lines of a container of this engine removed before the tagger ran (a 404 is not 'foreign')", async () => {
+    const docker = DockerCollector.plugin()
+    const dockerHost = new PluginRegistry.PluginHost()
+    // with the event stream: the container's events tell the plugin it is one of this engine's
+    dockerHost.register(docker, { socketPath, stats: "off" })
+    const processHost = new PluginRegistry.PluginHost()
+    processHost.register(ProcessCollector.plugin(), {})
+    const probe = { hostId, probeId: "p1" }
+    try {
+      await dockerHost.runCollectors(probe, 20_000)
+      await until("the event stream", () => docker.stats().events.connected)
+      const before = docker.stats().events.events
+      const { id } = await runContainer("removed", argvSpec)
+      await until("its events", () => docker.stats().events.events > before)
+      const collected = await processHost.runCollectors(probe, 20_000)
+      const commands = commandsOf(id)
+      expect(commands(collected).some((line) => line.endsWith(`task ${secret}`))).toBe(true)
+      await api("DELETE", `/containers/${id}?force=1`)
+      const tagged = await dockerHost.runTaggers(collected, probe, 20_000)
+      expect(commands(tagged).length).toBeGreaterThan(0)
+      expect(commands(tagged).every((line) => line === redacted)).toBe(true)
+      expect(JSON.stringify(tagged)).not.toContain(secret)
+    } finally {
+      docker.close()
     }
   })
 

@@ -179,7 +179,8 @@ const summarize = (
   const directCpu = medianCpu(direct)
   const errorsOf = (path: Path) =>
     runs(path).reduce((n, s) => n + s.result.errors, 0) + latency.reduce((n, s) => n + s.byPath[path].errors, 0)
-  const gcPauses = latency.flatMap((s) => s.lbGcPausesMs)
+  // the GC observer watches this process: the load balancer's only when it is ours
+  const gcPauses = proxy === "orchestrator" ? latency.flatMap((s) => s.lbGcPausesMs) : []
   const mean = (values: ReadonlyArray<number>) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)
   return (["tcp", "http"] as const).map((mode) => {
     const proxied = runs(mode)

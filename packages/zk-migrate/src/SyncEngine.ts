@@ -521,7 +521,8 @@ export const startBetween = (
         const path = yield* Queue.take(queue)
         // the gate is checked after the take: idle workers wait inside `take`, so a check before it would let
         // each of them apply one more change after `pause`; a held path stays pending (drain waits for it)
-        yield* Deferred.await(gate)
+        // re-checked after waking: a pause that came again meanwhile holds the path too
+        while (!Deferred.isDoneUnsafe(gate)) yield* Deferred.await(gate)
         pending.delete(path)
         inFlight.add(path)
         yield* process(path).pipe(

@@ -84,7 +84,7 @@ export const startHaproxy = async (routes: ReadonlyArray<ReferenceRoute>): Promi
   const deadline = Date.now() + 10_000
   for (const route of routes)
     while (!(await listening(route.servicePort))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
         const code = child.exitCode
         await stop()
         throw new Error(`haproxy did not listen on ${route.servicePort} (exit code ${code ?? "none"})`)

@@ -117,10 +117,14 @@ export class ContainerCollector {
   private counters = { runs: 0, inspects: 0, cgroupReadings: 0, apiReadings: 0 }
   /** Per container id, the values of the env variables its secret-env label lists (as of the last good run). */
   private secretsById: ReadonlyMap<string, ReadonlyArray<string>> = new Map()
+  /** The containers the last good run built its secret values from (with or without any). */
+  private covered: ReadonlySet<string> = new Set()
   /** Secret values of containers the last run did not inspect, read since by {@link secretsOf} (until the next run). */
   private lateSecrets = new Map<string, ReadonlyArray<string>>()
   /** Container ids this engine does not know (another runtime's containers): not asked about again. */
   private foreign = new Set<string>()
+  /** Container ids this engine listed or sent events about: a 404 for one of them means removed, not foreign. */
+  private seen = new Set<string>()
   /** The latest `ctx.requestReport`, called when an event deserves an early report. */
   requestReport: (() => void) | undefined
 
@@ -144,14 +148,15 @@ export class ContainerCollector {
   /**
    * The secret values of the containers `ids` (those of the processes a report shows), failing closed: a
    * container the last run did not inspect (started since, or its inspect failed) is inspected now, and when
-   * that fails too, or does not answer within `budgetMs` (the tagger must finish well inside its own timeout, past
-   * which the probe would pass the fragment on untouched), its values are `"unknown"` and the caller hides
-   * whatever could hold them. Containers this engine does not know (404: another runtime's) have none.
+   * that fails too, does not answer within `budgetMs` (inside the report's tagger budget: 20% of the probe's
+   * interval, 200 ms at 1 s) or answers 404 for a container this engine listed or reported before (removed since
+   * its processes were read), its values are `"unknown"` and the caller hides whatever could hold them. Containers
+   * this engine never knew (404: another runtime's) have none.
    */
   async secretsOf(
     ids: Iterable<string>,
     signal?: AbortSignal,
-    budgetMs = 1_000
+    budgetMs = 250
   ): Promise<ReadonlyMap<string, ReadonlyArray<string> | "unknown">> {
     const deadline = Date.now() + budgetMs
     const out = new Map<string, ReadonlyArray<string> | "unknown">()
@@ -160,8 +165,10 @@ export class ContainerCollector {
       const values = this.secretsById.get(id) ?? this.lateSecrets.get(id)
       if (values !== undefined) {
         if (values.length > 0) out.set(id, values)
-      } else if (this.entries.get(id)?.details === undefined && !this.foreign.has(id)) ask.push(id)
+      } else if (!this.covered.has(id) && !this.foreign.has(id)) ask.push(id)
     }
+    // without runs (the collector disabled) nothing clears these: keep them bounded
+    if (this.lateSecrets.size > 4_096) this.lateSecrets.clear()
     await mapLimit(ask, 8, async (id) => {
       const left = deadline - Date.now()
       if (left <= 0) {
@@ -179,10 +186,13 @@ export class ContainerCollector {
         this.lateSecrets.set(id, values)
         if (values.length > 0) out.set(id, values)
       } catch (error) {
-        if ((error as DockerEngineError).status === 404) {
+        if ((error as DockerEngineError).status === 404 && !this.seen.has(id)) {
           if (this.foreign.size >= 4_096) this.foreign.clear()
           this.foreign.add(id)
-        } else out.set(id, "unknown")
+        } else {
+          // unreachable, timed out, or one of ours removed since its processes were read: values unknown
+          out.set(id, "unknown")
+        }
       }
     })
     return out
@@ -200,6 +210,7 @@ export class ContainerCollector {
   }
 
   private onEvent(event: DockerEvent): void {
+    if (event.id !== "") this.seen.add(event.id)
     if (!changing.has(event.action)) return
     if (event.action === "destroy") this.entries.delete(event.id)
     else {
@@ -274,7 +285,10 @@ export class ContainerCollector {
       }
     }
     this.secretsById = secrets
+    this.covered = new Set(summaries.filter((s) => this.entries.get(s.id)?.details !== undefined).map((s) => s.id))
     this.lateSecrets = new Map()
+    if (this.seen.size > 8_192) this.seen.clear()
+    for (const summary of summaries) this.seen.add(summary.id)
     health.push({ name: "engine", status: "ok", message: `${summaries.length} containers`, timestamp })
     this.eventsHealth(health, timestamp)
     if (this.settings.stats !== "off") {

@@ -634,13 +634,16 @@ export interface AppPort {
  */
 export const defaultPortDefinitions: ReadonlyArray<PortDefinition> = [{ port: 0, protocol: "tcp", labels: {} }]
 
-/** The port definitions a host-network app's ports come from: its own, or Marathon's default when it has none. */
+/**
+ * The port definitions a host-network app's ports come from: its own, or Marathon's default when it has none
+ * (not with `requirePorts`: a required host port must be named, and 0 names none).
+ */
 const hostPortDefinitionsOf = (
-  app: Pick<AppDefinition, "portDefinitions" | "ports">
+  app: Pick<AppDefinition, "portDefinitions" | "ports" | "requirePorts">
 ): ReadonlyArray<PortDefinition> | undefined =>
   app.portDefinitions !== undefined && app.portDefinitions.length > 0
     ? app.portDefinitions
-    : app.portDefinitions === undefined && app.ports === undefined
+    : app.portDefinitions === undefined && app.ports === undefined && app.requirePorts !== true
       ? defaultPortDefinitions
       : undefined
 
@@ -725,6 +728,7 @@ export const withServicePortsOf = (
       }
     }
   const own = hostPortDefinitionsOf(app)
+  if (own === defaultPortDefinitions && servicePorts[0] === undefined) return app
   if (own !== undefined) return { ...app, portDefinitions: at(own, (d, port) => ({ ...d, port })) }
   if (app.ports !== undefined && app.ports.length > 0) return { ...app, ports: at(app.ports, (_, port) => port) }
   return app

@@ -116,6 +116,9 @@ describe("appPortsOf", () => {
     expect(appPortsOf(host({ portDefinitions: [] }))).toEqual([])
     expect(appPortsOf(host({ ports: [] }))).toEqual([])
     expect(appPortsOf(host({ portDefinitions: [], ports: [] }))).toEqual([])
+    // not with requirePorts: a required host port must be named (the app has none, as before)
+    expect(appPortsOf(host({ requirePorts: true }))).toEqual([])
+    expect(withServicePortsOf(host({ requirePorts: true }), [])).toEqual(host({ requirePorts: true }))
   })
 
   it("with requirePorts makes each port the required host port, without a service port", () => {

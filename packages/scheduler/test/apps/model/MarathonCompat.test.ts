@@ -47,6 +47,10 @@ describe("Marathon app JSON", () => {
     const below = put({ ...minimal, unreachableStrategy: { inactiveAfterSeconds: 30, expungeAfterSeconds: 10 } })
     if (!below.ok) throw new Error(JSON.stringify(below.response.body))
     expect(appProblems(below.app).map((p) => p.field)).toEqual(["unreachableStrategy.expungeAfterSeconds"])
+    // 0 reads as inactiveAfterSeconds: apps stored before that default (expunge 0) still validate
+    const stored = put({ ...minimal, unreachableStrategy: { inactiveAfterSeconds: 30, expungeAfterSeconds: 0 } })
+    if (!stored.ok) throw new Error(JSON.stringify(stored.response.body))
+    expect(appProblems(stored.app)).toEqual([])
   })
 
   it.each([

@@ -34,9 +34,9 @@ export const tcpVerdict = (check: HealthCheck, target: HealthTarget, port: numbe
     const settleMs = Math.min(tcpSettleMs, timeoutMs / 2)
     const where = `${target.host}:${port}`
     const socket = connect({ host: target.host, port })
+    let connected = false
     let settle: ReturnType<typeof setTimeout> | undefined
     let done = false
-    let connected = false
     const finish = (verdict: Verdict): void => {
       if (done) return
       done = true
@@ -46,7 +46,13 @@ export const tcpVerdict = (check: HealthCheck, target: HealthTarget, port: numbe
       resume(Effect.succeed(verdict))
     }
     const timer = setTimeout(
-      () => finish({ healthy: false, message: `TCP ${where}: no connection within ${timeoutMs} ms` }),
+      () =>
+        finish({
+          healthy: false,
+          message: connected
+            ? `TCP ${where}: connected too late to see the connection stay open within ${timeoutMs} ms`
+            : `TCP ${where}: no connection within ${timeoutMs} ms`
+        }),
       timeoutMs
     )
     const passed = () => finish({ healthy: true, message: `TCP ${where}: connected` })

@@ -160,7 +160,12 @@ export const ownProblems = (
       problems.push(["instances", `${app.instances} is outside the autoscale range [${min}, ${max}]`])
   }
   const unreachable = app.unreachableStrategy
-  if (unreachable !== "disabled" && unreachable.expungeAfterSeconds < unreachable.inactiveAfterSeconds)
+  // 0 reads as "the same as inactiveAfterSeconds" (what apps stored before the default changed hold)
+  if (
+    unreachable !== "disabled" &&
+    unreachable.expungeAfterSeconds > 0 &&
+    unreachable.expungeAfterSeconds < unreachable.inactiveAfterSeconds
+  )
     problems.push([
       "unreachableStrategy.expungeAfterSeconds",
       `${unreachable.expungeAfterSeconds} is below inactiveAfterSeconds ${unreachable.inactiveAfterSeconds} (a task is replaced before it is forgotten, as in Marathon)`
