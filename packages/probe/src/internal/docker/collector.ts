@@ -186,11 +186,16 @@ export class ContainerCollector {
         this.lateSecrets.set(id, values)
         if (values.length > 0) out.set(id, values)
       } catch (error) {
-        if ((error as DockerEngineError).status === 404 && !this.seen.has(id)) {
+        const failure = error as DockerEngineError
+        if (failure.status === 404 && !this.seen.has(id)) {
           if (this.foreign.size >= 4_096) this.foreign.clear()
           this.foreign.add(id)
+        } else if (failure.reason === "unreachable" && !this.seen.has(id)) {
+          // no engine at the socket (a host without Docker, its containers another runtime's) and never one of
+          // its containers: nothing to scrub; asked again next time (the engine may come up)
         } else {
-          // unreachable, timed out, or one of ours removed since its processes were read: values unknown
+          // timed out, or one of this engine's containers that it cannot answer for now or that was removed since
+          // its processes were read: values unknown
           out.set(id, "unknown")
         }
       }
