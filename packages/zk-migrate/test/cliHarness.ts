@@ -66,3 +66,19 @@ export const crash = (running: Running) =>
     running.child.kill("SIGKILL")
     return running.done
   })
+
+/**
+ * Starts the CLI with `ZK_MIGRATE_FAILPOINT=<failpoint>` and waits until it hangs there (it waits to be killed);
+ * fails if it never gets there.
+ */
+export const hangAt = (args: ReadonlyArray<string>, failpoint: string) =>
+  Effect.suspend(() => {
+    const running = start(args, { ZK_MIGRATE_FAILPOINT: failpoint })
+    return waitFor(() => running.stderr().includes(`failpoint ${failpoint}`)).pipe(
+      Effect.flatMap((reached) =>
+        reached
+          ? Effect.succeed(running)
+          : Effect.die(new Error(`the CLI never reached failpoint ${failpoint}: ${running.stderr()}`))
+      )
+    )
+  })

@@ -1,10 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { zookeeperFixture } from "../../../test/fixtures/index.js"
-import { crash, run, start, waitFor } from "./cliHarness.js"
-import { scenario } from "./helpers.js"
+import { crash, hangAt, run, start, waitFor } from "./cliHarness.js"
+import { type Scenario, scenario } from "./helpers.js"
 
 const fixture = zookeeperFixture()
+
+/** `resume` finishes an interrupted cutover: the sync turned around (target -> source) and recorded. */
+const resumeFinishesCutover = (stateFile: string, state: Scenario["state"]) =>
+  Effect.gen(function* () {
+    const resumed = yield* run(["resume", "--state", stateFile, "--exit-when-synced"])
+    expect(resumed.stderr).toContain("cutover done in")
+    expect(resumed.code).toBe(0)
+    expect(state()).toMatchObject({ phase: "cutover", direction: "reverse" })
+    expect(state().pending).toBeUndefined()
+  })
 
 describe.skipIf(fixture === null)("zk-migrate resume after the CLI is killed (kill -9)", () => {
   it.live(
@@ -54,8 +64,7 @@ describe.skipIf(fixture === null)("zk-migrate resume after the CLI is killed (ki
       Effect.gen(function* () {
         const { root, src, tgt, stateFile, common, state } = yield* scenario("resume-cutover", 300)
         expect((yield* run(["copy", ...common])).code).toBe(0)
-        const cutover = start(["cutover", ...common], { ZK_MIGRATE_FAILPOINT: "cutover:switched" })
-        expect(yield* waitFor(() => cutover.stderr().includes("failpoint cutover:switched"))).toBe(true)
+        const cutover = yield* hangAt(["cutover", ...common], "cutover:switched")
         // (no write on the source here: past the switch the source is the replica, and whether the hung
         // process's reverse sync undoes such a write before it dies is a race; the test below writes before it)
         yield* crash(cutover)
@@ -63,11 +72,7 @@ describe.skipIf(fixture === null)("zk-migrate resume after the CLI is killed (ki
         const status = yield* run(["status", "--state", stateFile])
         expect(status.stdout).toContain("resume: finish the interrupted cutover")
 
-        const resumed = yield* run(["resume", "--state", stateFile, "--exit-when-synced"])
-        expect(resumed.stderr).toContain("cutover done in")
-        expect(resumed.code).toBe(0)
-        expect(state()).toMatchObject({ phase: "cutover", direction: "reverse" })
-        expect(state().pending).toBeUndefined()
+        yield* resumeFinishesCutover(stateFile, state)
         const verify = yield* run(["verify", ...common])
         expect(verify.stdout).toContain("equal: 301 nodes")
 
@@ -88,16 +93,12 @@ describe.skipIf(fixture === null)("zk-migrate resume after the CLI is killed (ki
       Effect.gen(function* () {
         const { root, src, tgt, stateFile, common, state } = yield* scenario("resume-cutover-early", 100)
         expect((yield* run(["copy", ...common])).code).toBe(0)
-        const cutover = start(["cutover", ...common], { ZK_MIGRATE_FAILPOINT: "cutover:verified" })
-        expect(yield* waitFor(() => cutover.stderr().includes("failpoint cutover:verified"))).toBe(true)
+        const cutover = yield* hangAt(["cutover", ...common], "cutover:verified")
         // the sync still flows forward and the applications still write to the source
         yield* src.setData(`${root}/p7`, "written during the cutover")
         yield* crash(cutover)
         expect(state()).toMatchObject({ phase: "syncing", direction: "forward", pending: { operation: "cutover" } })
-        const resumed = yield* run(["resume", "--state", stateFile, "--exit-when-synced"])
-        expect(resumed.stderr).toContain("cutover done in")
-        expect(resumed.code).toBe(0)
-        expect(state()).toMatchObject({ phase: "cutover", direction: "reverse" })
+        yield* resumeFinishesCutover(stateFile, state)
         expect(Buffer.from((yield* tgt.getData(`${root}/p7`)).data).toString()).toBe("written during the cutover")
         expect((yield* run(["verify", ...common])).stdout).toContain("equal: 101 nodes")
       }),
@@ -112,8 +113,7 @@ describe.skipIf(fixture === null)("zk-migrate resume after the CLI is killed (ki
         expect((yield* run(["copy", ...common])).code).toBe(0)
         expect((yield* run(["cutover", "--exit-when-synced", ...common])).code).toBe(0)
         yield* tgt.setData(`${root}/p3`, "written on the new ensemble")
-        const rollback = start(["rollback", ...common], { ZK_MIGRATE_FAILPOINT: "rollback:switched" })
-        expect(yield* waitFor(() => rollback.stderr().includes("failpoint rollback:switched"))).toBe(true)
+        const rollback = yield* hangAt(["rollback", ...common], "rollback:switched")
         yield* crash(rollback)
         expect(state()).toMatchObject({ phase: "cutover", pending: { operation: "rollback" } })
 

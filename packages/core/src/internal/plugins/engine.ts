@@ -253,6 +253,7 @@ export class Engine {
       const start = yield* Clock.currentTimeMillis
       let topologies = fragment.topologies
       const health: Array<ProbeHealth> = [...(fragment.health ?? [])]
+      const taggers = self.view().taggers
       /** A tagger that did not run to the end: the topologies it must not let through untagged are dropped. */
       const failClosed = (slot: (typeof taggers)[number]) => {
         const drop = slot.hook.failClosed
@@ -261,7 +262,6 @@ export class Engine {
         for (const [topology, nodes] of Object.entries(topologies)) if (!drop.includes(topology)) kept[topology] = nodes
         topologies = kept
       }
-      const taggers = self.view().taggers
       for (const slot of taggers) {
         const now = yield* Clock.currentTimeMillis
         const remaining = budgetMs - (now - start)

@@ -115,10 +115,11 @@ export class ContainerCollector {
   private lastRun = Number.NEGATIVE_INFINITY
   private idleTimer: ReturnType<typeof setInterval> | undefined
   private counters = { runs: 0, inspects: 0, cgroupReadings: 0, apiReadings: 0 }
-  /** Per container id, the values of the env variables its secret-env label lists (as of the last good run). */
+  /**
+   * Per container the last good run inspected, the values of the env variables its secret-env label lists (none:
+   * an empty list); a container missing here was not inspected by that run.
+   */
   private secretsById: ReadonlyMap<string, ReadonlyArray<string>> = new Map()
-  /** The containers the last good run built its secret values from (with or without any). */
-  private covered: ReadonlySet<string> = new Set()
   /** Secret values of containers the last run did not inspect, read since by {@link secretsOf} (until the next run). */
   private lateSecrets = new Map<string, ReadonlyArray<string>>()
   /** Container ids this engine does not know (another runtime's containers): not asked about again. */
@@ -165,7 +166,7 @@ export class ContainerCollector {
       const values = this.secretsById.get(id) ?? this.lateSecrets.get(id)
       if (values !== undefined) {
         if (values.length > 0) out.set(id, values)
-      } else if (!this.covered.has(id) && !this.foreign.has(id)) ask.push(id)
+      } else if (!this.foreign.has(id)) ask.push(id)
     }
     // without runs (the collector disabled) nothing clears these: keep them bounded
     if (this.lateSecrets.size > 4_096) this.lateSecrets.clear()
@@ -282,15 +283,13 @@ export class ContainerCollector {
     for (const summary of summaries) {
       const image = this.images.get(summary.imageId)
       const view = { summary, details: this.entries.get(summary.id)?.details, rates: measured.get(summary.id), image }
-      const values = view.details === undefined ? [] : secretEnvValues(view.details.env, summary.labels)
-      if (values.length > 0) secrets.set(summary.id, values)
+      if (view.details !== undefined) secrets.set(summary.id, secretEnvValues(view.details.env, summary.labels))
       containers[summary.id] = containerNode(view, settings)
       if (summary.imageId !== "" && images[summary.imageId] === undefined) {
         images[summary.imageId] = imageNode(summary.imageId, imageReference(view), image, settings)
       }
     }
     this.secretsById = secrets
-    this.covered = new Set(summaries.filter((s) => this.entries.get(s.id)?.details !== undefined).map((s) => s.id))
     this.lateSecrets = new Map()
     if (this.seen.size > 8_192) this.seen.clear()
     for (const summary of summaries) this.seen.add(summary.id)
