@@ -21,7 +21,8 @@ export const packageBuild = (entry: Record<string, string>, overrides: Options =
 /**
  * The build of an example host (`examples/master`, `examples/agent`): one file, `main.js`, with the workspace
  * packages and Effect bundled from source and tree-shaken, and the libraries it loads only when a feature is
- * used left external.
+ * used left external. CommonJS libraries bundled with them (undici, tar-stream) `require` Node's built-in
+ * modules, which an ES module bundle can only do through a real `require`: the banner makes one.
  */
 export const exampleHostBuild = (external: ReadonlyArray<string>): Options =>
   packageBuild(
@@ -31,6 +32,9 @@ export const exampleHostBuild = (external: ReadonlyArray<string>): Options =>
       sourcemap: false,
       noExternal: [/^@orchestrator\//, /^effect/, /^@effect\//],
       external: [...external],
+      banner: {
+        js: 'import { createRequire as __orchestratorRequire } from "node:module"\nconst require = __orchestratorRequire(import.meta.url)'
+      },
       esbuildOptions: (options) => {
         options.conditions = ["source"]
       }

@@ -199,7 +199,8 @@ export type ReadinessCheck = typeof ReadinessCheck.Type
  * How a deployment replaces tasks: at least `ceil(instances * minimumHealthCapacity)` healthy tasks at every
  * moment and never more than `floor(instances * (1 + maximumOverCapacity))` tasks (Marathon's semantics and
  * defaults 1.0 / 1.0). Extensions: `deadlineSeconds` (a deployment still running after this fails; default
- * 600), `rollbackOnFailure` (a failed deployment rolls back to the previous version; default true).
+ * 600), `rollbackOnFailure` (a deployment that fails at its deadline rolls back to the previous version; default
+ * false: as in Marathon, a failed deployment leaves the apps where it stopped unless asked).
  *
  * @since 0.1.0
  * @category models
@@ -208,7 +209,7 @@ export const UpgradeStrategy = Schema.Struct({
   minimumHealthCapacity: withDefault(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 1),
   maximumOverCapacity: withDefault(Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 1),
   deadlineSeconds: withDefault(finite(1), 600),
-  rollbackOnFailure: withDefault(Schema.Boolean, true)
+  rollbackOnFailure: withDefault(Schema.Boolean, false)
 })
 
 /**
@@ -495,6 +496,14 @@ export const Canary = Schema.Struct({
 export type Canary = typeof Canary.Type
 
 /**
+ * The most instances an app may have.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const maxInstances = 10_000
+
+/**
  * An app definition, decoded with every default filled in. `cmd` runs with `sh -c` in the image; `args`
  * replaces the image's command instead (give one or neither). `version` is set by the scheduler.
  *
@@ -511,7 +520,7 @@ export const AppDefinition = Schema.Struct({
         "is required: every task runs in a Docker container, so container.docker.image is required (Marathon's command-only apps are not supported)"
     })
   ),
-  instances: withDefault(int(0, 10_000), 1),
+  instances: withDefault(int(0, maxInstances), 1),
   cpus: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 1),
   mem: withDefault(Schema.Finite.check(Schema.isGreaterThan(0)), 128),
   disk: withDefault(finite(0), 0),

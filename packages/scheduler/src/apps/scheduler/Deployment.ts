@@ -98,13 +98,17 @@ export const rollbackGroups = (
 }
 
 /**
- * Whether a failed deployment should roll back: it is not a rollback itself and one of its apps asks for it.
+ * Whether a failed deployment should roll back: it is not a rollback itself and one of its apps asks for it
+ * (`upgradeStrategy.rollbackOnFailure`; for an app the deployment removes, as its stored definition says).
  *
  * @since 0.1.0
  * @category planning
  */
 export const wantsRollback = (failed: StoredDeployment): boolean =>
-  !failed.rollback && Object.values(failed.target).some((a) => a?.app.upgradeStrategy.rollbackOnFailure ?? true)
+  !failed.rollback &&
+  Object.entries(failed.target).some(
+    ([id, a]) => (a ?? failed.original[id])?.app.upgradeStrategy.rollbackOnFailure === true
+  )
 
 /**
  * The deployment as the API shows it.

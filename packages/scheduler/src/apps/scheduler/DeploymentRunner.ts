@@ -217,12 +217,14 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
       for (const g of groups?.put ?? []) state.groups.set(g.id, g)
       for (const d of conflicts) {
         deployments.delete(d.id)
+        const failing = options.failing?.id === d.id ? options.failing : undefined
         yield* publish({
           eventType: "deployment_failed",
           id: d.id,
           version: d.version,
           affectedApps: Object.keys(d.target).sort(),
-          reason: "superseded"
+          reason: failing?.reason ?? "superseded",
+          ...(failing === undefined ? {} : { rollbackId: deployment.id })
         })
       }
       for (const [id, next] of changes) {
@@ -247,35 +249,44 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
       return { deploymentId: deployment.id, version }
     })
 
-  const failDeployment = (d: StoredDeployment, reason: string, rollback: boolean) =>
+  /**
+   * Ends a deployment that failed (`reason`): with `rollback`, the rollback deployment replaces it in one commit;
+   * without, it is removed. Either way nothing changes when it fails (the store unreachable, a rollback that
+   * cannot be planned): the error is the caller's. Returns the rollback's id.
+   */
+  const failDeployment = (
+    d: StoredDeployment,
+    reason: string,
+    rollback: boolean
+  ): Effect.Effect<string | undefined, AppsError> =>
     Effect.gen(function* () {
-      let rollbackId: string | undefined
-      yield* commit({ removeDeployments: [d.id] })
-      deployments.delete(d.id)
       if (rollback) {
         const version = newVersion()
         const groups = rollbackGroups(d)
         const ref = yield* deploy(
           rollbackTarget(d, version),
-          { force: true, rollback: true, operation: "rollback", ...(groups === undefined ? {} : { groups }) },
+          {
+            force: true,
+            rollback: true,
+            operation: "rollback",
+            failing: { id: d.id, reason },
+            ...(groups === undefined ? {} : { groups })
+          },
           version
-        ).pipe(
-          Effect.catchCause((cause) =>
-            Effect.as(Effect.logWarning(`cannot roll back deployment ${d.id}`, cause), undefined)
-          )
         )
-        rollbackId = ref?.deploymentId
+        return ref.deploymentId
       }
+      yield* commit({ removeDeployments: [d.id] })
+      deployments.delete(d.id)
       yield* publish({
         eventType: "deployment_failed",
         id: d.id,
         version: d.version,
         affectedApps: Object.keys(d.target).sort(),
-        reason,
-        ...(rollbackId === undefined ? {} : { rollbackId })
+        reason
       })
-      return rollbackId
-    }).pipe(Effect.catchTag("StoreError", (e) => Effect.as(Effect.logWarning(e.message), undefined)))
+      return undefined
+    })
 
   return { deploy, failDeployment, advance }
 }

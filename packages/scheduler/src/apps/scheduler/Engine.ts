@@ -19,7 +19,7 @@ import type { MetricSources } from "../metrics/MetricSource.js"
 import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
 import type { Redactor } from "../secrets/index.js"
 import type { AppStore } from "../store/AppStore.js"
-import type { StoreChange, StoredFailures } from "../store/StoredState.js"
+import type { StoreChange, StoredDeployment, StoredFailures } from "../store/StoredState.js"
 import { autoscaleOnce } from "./Autoscaler.js"
 import { wantsRollback } from "./Deployment.js"
 import { makeDeploymentRunner } from "./DeploymentRunner.js"
@@ -30,7 +30,7 @@ import { reconcileAll, recoverTasks } from "./Recovery.js"
 import { type AppRecord, emptyState, newAppRecord } from "./State.js"
 import * as State from "./State.js"
 import { makeTaskEvents } from "./TaskEvents.js"
-import { isServing } from "./TaskRecord.js"
+import { isServing, type TaskRecord } from "./TaskRecord.js"
 import type { Wiring } from "./Wiring.js"
 
 /**
@@ -257,6 +257,22 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
       }
     })
 
+  /**
+   * Fails a deployment past its deadline. A rollback that cannot be planned leaves it failed without one (logged);
+   * with the store unreachable nothing changes and the next tick tries again.
+   */
+  const failOverdue = (d: StoredDeployment) =>
+    failDeployment(d, "deadline", wantsRollback(d)).pipe(
+      Effect.catchIf(
+        (e) => e._tag !== "StoreError" && wantsRollback(d),
+        (e) =>
+          Effect.logWarning(`cannot roll back deployment ${d.id}: ${e.message}; it fails without a rollback`).pipe(
+            Effect.andThen(failDeployment(d, "deadline", false))
+          )
+      ),
+      Effect.catchCause((cause) => Effect.logWarning(`cannot fail deployment ${d.id} yet`, cause))
+    )
+
   const tick = Effect.gen(function* () {
     const now = Date.now()
     for (const t of tasks.values()) {
@@ -264,7 +280,7 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
         yield* Effect.forkIn(sendKill(t), scope)
     }
     for (const d of [...deployments.values()]) {
-      if (now > d.deadline) yield* failDeployment(d, "deadline", wantsRollback(d))
+      if (now > d.deadline) yield* failOverdue(d)
     }
     want.clear()
     const busy = new Set<string>()
@@ -274,7 +290,8 @@ export const makeEngine = Effect.fn("AppScheduler.lead")(function* (deps: Engine
     }
     for (const a of apps.values()) {
       if (!busy.has(a.stored.app.id)) yield* heal(a)
-      if (a.failures > 0 && tasksOf(a.stored.app.id).some((t) => isServing(t) && t.startedAt! <= now - stableMs)) {
+      const ends = (t: TaskRecord) => isServing(t) && State.launchedSinceFailure(a, t) && t.startedAt! <= now - stableMs
+      if (a.failures > 0 && tasksOf(a.stored.app.id).some(ends)) {
         a.failures = 0
         a.delayedUntil = 0
       }

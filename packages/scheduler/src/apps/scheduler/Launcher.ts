@@ -119,6 +119,7 @@ export const makeLauncher = (core: LauncherCore) => {
         const secrets = yield* secretsOf(app).pipe(Effect.result)
         if (Result.isFailure(secrets)) {
           a.failures += 1
+          a.failedAt = now
           a.delayedUntil = now + launchDelayMs(app, a.failures)
           const message = redactor.redact(secrets.failure.message)
           a.lastFailure = {

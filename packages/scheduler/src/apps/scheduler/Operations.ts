@@ -14,6 +14,7 @@ import {
   type AppDefinition,
   appPortsOf,
   type Group,
+  maxInstances,
   resolvePath,
   servicePortFieldOf,
   withServicePortsOf
@@ -63,6 +64,11 @@ export interface DeployRequest extends DeployOptions {
   readonly operation: string
   /** Group records stored with the deployment's apps (in the same commit). */
   readonly groups?: { readonly put: ReadonlyArray<StoredGroup>; readonly remove: ReadonlyArray<string> }
+  /**
+   * The deployment this one rolls back and why it failed (`deadline`, `cancelled`): it is replaced in the same
+   * commit and its `deployment_failed` event names that reason and this rollback, instead of "superseded".
+   */
+  readonly failing?: { readonly id: string; readonly reason: string }
 }
 
 /**
@@ -92,7 +98,11 @@ export interface Core {
     options: DeployRequest,
     version: string
   ) => Effect.Effect<DeploymentRef, AppsError>
-  readonly failDeployment: (d: StoredDeployment, reason: string, rollback: boolean) => Effect.Effect<string | undefined>
+  readonly failDeployment: (
+    d: StoredDeployment,
+    reason: string,
+    rollback: boolean
+  ) => Effect.Effect<string | undefined, AppsError>
   readonly refreshAgents: Effect.Effect<void>
 }
 
@@ -265,18 +275,17 @@ export const makeOperations = (core: Core) => {
   const scale = (appId: string, instances: number, options: DeployOptions = {}, operation = "scale") => {
     return locked(
       Effect.gen(function* () {
-        if (!Number.isInteger(instances) || instances < 0)
+        if (!Number.isInteger(instances) || instances < 0 || instances > maxInstances)
           return yield* new InvalidApp({
             field: "instances",
-            reason: `expects an integer >= 0, got ${instances}`,
+            reason: `expects an integer from 0 to ${maxInstances}, got ${instances}`,
             appId
           })
         const a = yield* appRecord(appId)
         const version = core.newVersion()
-        const next: StoredApp = {
-          app: { ...a.stored.app, instances, version },
-          lastConfigChangeAt: a.stored.lastConfigChangeAt
-        }
+        // the same rules as a PUT of the scaled definition (the instance limit, the autoscaler's range)
+        const scaled = yield* validateApp({ ...a.stored.app, instances, version }, { servicePorts, role })
+        const next: StoredApp = { app: scaled, lastConfigChangeAt: a.stored.lastConfigChangeAt }
         yield* checkPlacement(next.app)
         return yield* core.deploy(new Map([[next.app.id, next]]), { ...options, operation }, version)
       })

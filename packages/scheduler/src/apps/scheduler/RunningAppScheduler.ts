@@ -40,7 +40,8 @@ export interface RunningAppScheduler {
 
 /**
  * Options of {@link createAppScheduler}: where the master is (the in-process `master` service, or
- * `masterUrl`), where state is stored (`zookeeper`, or memory), and the scheduler's own options.
+ * `masterUrl`), where state is stored (`zookeeper`, a `store` layer of your own, or memory), and the scheduler's
+ * own options.
  *
  * @since 0.1.0
  * @category models
@@ -54,6 +55,8 @@ export interface CreateAppSchedulerOptions extends AppSchedulerOptions {
     readonly root?: string
     readonly sessionTimeoutMs?: number
   }
+  /** A store of your own (another database, or one wrapped to observe or fail its calls); wins over `zookeeper`. */
+  readonly store?: Layer.Layer<AppStore>
   readonly loadBalancer?: LoadBalancerOptions
   /** Wait until the scheduler leads before resolving, at most this long (0: do not wait); default 30,000 ms. */
   readonly leadTimeoutMs?: number
@@ -68,13 +71,18 @@ export interface CreateAppSchedulerOptions extends AppSchedulerOptions {
 export const createAppScheduler = async (options: CreateAppSchedulerOptions): Promise<RunningAppScheduler> => {
   const zk = options.zookeeper
   const store =
-    zk === undefined
-      ? AppStore.layerMemory()
-      : AppStore.layerZooKeeper({ root: zk.root ?? "/orchestrator/apps" }).pipe(
-          Layer.provide(
-            ZooKeeperClient.layer({ connectString: zk.connectString, sessionTimeoutMs: zk.sessionTimeoutMs ?? 10_000 })
+    options.store !== undefined
+      ? options.store
+      : zk === undefined
+        ? AppStore.layerMemory()
+        : AppStore.layerZooKeeper({ root: zk.root ?? "/orchestrator/apps" }).pipe(
+            Layer.provide(
+              ZooKeeperClient.layer({
+                connectString: zk.connectString,
+                sessionTimeoutMs: zk.sessionTimeoutMs ?? 10_000
+              })
+            )
           )
-        )
   const services = Layer.mergeAll(
     HealthMonitor.layer,
     options.domain === undefined ? ServiceRegistry.layer : ServiceRegistry.layerWith({ domain: options.domain }),

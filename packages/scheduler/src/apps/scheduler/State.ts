@@ -24,6 +24,11 @@ export interface AppRecord {
   failures: number
   /** No launch before this (ms epoch). */
   delayedUntil: number
+  /**
+   * When the last failure was counted (ms epoch, this scheduler's clock; 0: none). Only a task launched after it
+   * ends the backoff by serving: tasks that were already serving say nothing about whether a launch succeeds.
+   */
+  failedAt: number
   lastFailure: AppStatus["lastTaskFailure"]
   /** Since when it waits for launches. */
   waitingSince: number | undefined
@@ -107,10 +112,22 @@ export const failuresKey = (failures: StoredFailures | undefined): string =>
 export const restoreFailures = (a: AppRecord, failures: StoredFailures): void => {
   a.failures = failures.consecutiveFailures
   a.delayedUntil = failures.delayedUntil
+  // when is not stored: tasks found running again were launched before the restart, so only new ones count
+  a.failedAt = failures.consecutiveFailures > 0 ? Date.now() : 0
   a.lastFailure = failures.lastTaskFailure
   a.unreachable = (failures.unreachable ?? []).map((u) => ({ ...u, until: u.until }))
   a.persistedFailures = failuresKey(storedFailuresOf(a))
 }
+
+/**
+ * Whether the task was launched after the app's last counted failure: only such a task, once it serves, shows
+ * that the app starts again and ends its backoff.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const launchedSinceFailure = (a: AppRecord, task: { readonly stagedAt: number }): boolean =>
+  task.stagedAt > a.failedAt
 
 /**
  * A fresh record of a stored app.
@@ -122,6 +139,7 @@ export const newAppRecord = (stored: StoredApp): AppRecord => ({
   stored,
   failures: 0,
   delayedUntil: 0,
+  failedAt: 0,
   lastFailure: undefined,
   waitingSince: undefined,
   unused: [],

@@ -165,7 +165,8 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
     if (a === undefined) return Effect.void
     a.failures += 1
     const delay = launchDelayMs(a.stored.app, a.failures)
-    a.delayedUntil = Date.now() + delay
+    a.failedAt = Date.now()
+    a.delayedUntil = a.failedAt + delay
     a.lastFailure = {
       appId: task.appId,
       taskId: task.taskId,
@@ -288,9 +289,15 @@ export const makeTaskEvents = (core: TaskEventsCore) => {
           break
         }
       }
-      // a passing health check ends the backoff (without checks, the tick waits for a task to stay up)
+      // a passing health check of a task launched since the last failure ends the backoff (without checks, the
+      // tick waits for such a task to stay up)
       const a = apps.get(task.appId)
-      if (a !== undefined && isServing(task) && (definitionOf(task)?.healthChecks.length ?? 0) > 0) {
+      if (
+        a !== undefined &&
+        isServing(task) &&
+        State.launchedSinceFailure(a, task) &&
+        (definitionOf(task)?.healthChecks.length ?? 0) > 0
+      ) {
         a.failures = 0
         a.delayedUntil = 0
       }

@@ -36,7 +36,7 @@ describe("AppDefinition", () => {
       minimumHealthCapacity: 1,
       maximumOverCapacity: 1,
       deadlineSeconds: 600,
-      rollbackOnFailure: true
+      rollbackOnFailure: false
     })
     expect([app.backoffSeconds, app.backoffFactor, app.maxLaunchDelaySeconds]).toEqual([1, 1.15, 300])
     expect(app.container.portMappings[0]).toMatchObject({

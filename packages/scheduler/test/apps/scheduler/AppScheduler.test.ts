@@ -76,7 +76,12 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
         cpus: 0.1,
         mem: 32,
         healthChecks: [healthCheck(path)],
-        upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5, deadlineSeconds },
+        upgradeStrategy: {
+          minimumHealthCapacity: 0.5,
+          maximumOverCapacity: 0.5,
+          deadlineSeconds,
+          rollbackOnFailure: true
+        },
         backoffSeconds: 0.2,
         taskKillGracePeriodSeconds: 1
       })

@@ -283,11 +283,11 @@ describe.skipIf(zookeeperFixture() === null)("AppScheduler group records (ZooKee
       cpus: 0.1,
       mem: 16,
       healthChecks: [{ protocol: "COMMAND", command: { value: "false" }, gracePeriodSeconds: 1 }],
-      upgradeStrategy: { deadlineSeconds: 1 }
+      upgradeStrategy: { deadlineSeconds: 1, rollbackOnFailure: true }
     })
 
   /** An idle app whose deployments have the same 1 s deadline (a deployment's is the longest of its apps'). */
-  const quick = (id: string) => app({ ...idle(id), upgradeStrategy: { deadlineSeconds: 1 } })
+  const quick = (id: string) => app({ ...idle(id), upgradeStrategy: { deadlineSeconds: 1, rollbackOnFailure: true } })
 
   const rolledBack = (before: unknown) =>
     eventually("the rollback restored the groups", async () => {

@@ -3,6 +3,9 @@
  * restarts (Marathon's default `delaySeconds` of 15 s included), and a lasting "failing" mark with the last
  * task failure for an app that keeps failing to start, kept (with its backoff) across a restart.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
 import { Effect, Layer, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -248,5 +251,58 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect((await apps.run(apps.service.queue)).find((q) => q.app.id === "/heal/crash")).toBeUndefined()
       await apps.run(apps.service.remove("/heal/crash"))
     }, 150_000)
+
+    it("backs off an instance that keeps failing while the app's other instances serve", async () => {
+      // two slots in a host folder: the first two containers take one each and serve, every later one exits
+      const slots = mkdtempSync(join(tmpdir(), "orch-heal-slots-"))
+      try {
+        await apps.run(
+          apps.service.put(
+            app({
+              id: "/heal/partial",
+              cmd: `(mkdir /slots/a || mkdir /slots/b) 2>/dev/null || exit 3; ${httpdCmd("partial")}`,
+              container: {
+                docker: { image: testImage },
+                portMappings: [{ containerPort: 8080 }],
+                volumes: [{ containerPath: "/slots", hostPath: slots, mode: "RW" }]
+              },
+              instances: 3,
+              cpus: 0.1,
+              mem: 16,
+              healthChecks: [{ protocol: "HTTP", path: "/", delaySeconds: 0, intervalSeconds: 0.5 }],
+              backoffSeconds: 1,
+              backoffFactor: 1.15,
+              maxLaunchDelaySeconds: 2
+            })
+          )
+        )
+        // the serving instances do not end the backoff (they were launched before the failures): the count
+        // grows until the delay is capped, instead of relaunching the third instance at full speed
+        const stuck = await eventually(
+          "the failing instance's backoff capped",
+          async () => {
+            const s = await status("/heal/partial")
+            return s.backoff?.stuck === true ? s : undefined
+          },
+          60_000
+        )
+        expect(stuck.tasksHealthy).toBe(2)
+        expect(stuck.backoff!.consecutiveFailures).toBeGreaterThanOrEqual(6)
+        expect(stuck.lastTaskFailure).toMatchObject({ appId: "/heal/partial", state: "TASK_FAILED" })
+        // a free slot lets the next launch serve: that task ends the backoff
+        rmSync(join(slots, "b"), { recursive: true })
+        await eventually(
+          "the third instance serving, the backoff over",
+          async () => {
+            const s = await status("/heal/partial")
+            return s.tasksHealthy === 3 && s.backoff === undefined ? s : undefined
+          },
+          30_000
+        )
+      } finally {
+        await apps.run(apps.service.remove("/heal/partial"))
+        rmSync(slots, { recursive: true, force: true })
+      }
+    }, 120_000)
   }
 )
