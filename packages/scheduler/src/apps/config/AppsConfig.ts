@@ -15,7 +15,9 @@ import type { ListenError } from "../../cluster/http/HttpServer.js"
 import { Master } from "../../cluster/master/Master.js"
 import * as AppsApi from "../api/AppsApi.js"
 import { ZooKeeperRegistration } from "../discovery/ZooKeeperRegistration.js"
+import * as AppServerReports from "../metrics/AppServerReports.js"
 import * as DockerStats from "../metrics/DockerStats.js"
+import * as ProbeReports from "../metrics/ProbeReports.js"
 import { AppScheduler, type AppSchedulerOptions } from "../scheduler/AppScheduler.js"
 import { AppStore } from "../store/AppStore.js"
 
@@ -33,6 +35,8 @@ export interface AppsConfig {
     readonly zkRoot?: string
     /** The Docker socket whose container stats feed the autoscaler's `cpu` and `mem` metrics. */
     readonly autoscaleDocker?: string
+    /** The app server whose probes' reports feed the autoscaler's `cpu` and `mem` metrics (every host). */
+    readonly autoscaleAppServer?: { readonly url: string; readonly token?: string }
     /** Where healthy endpoints are registered in ZooKeeper (Curator's layout), with `--zk`. */
     readonly discoveryZkRoot?: string
   }
@@ -53,7 +57,9 @@ App scheduler (Marathon-style apps: the /v2 API on the master's port, a load bal
   --apps-zk-root <path>         where apps and deployments live in ZooKeeper, with --zk (default <zk-root>/apps);
                                 without --zk they live in memory and a restarted master forgets them
   --autoscale-docker <socket>   read the autoscaler's cpu and mem metrics from this Docker engine's container stats
-                                (the agents' engine; without it, apps with autoscale are refused)
+                                (the agents' engine; without it or the next, apps with autoscale are refused)
+  --autoscale-app-server <url>  read them from the probes' reports an app server holds (npm start's, every host
+                                with a probe); its token, if it has one, from AUTOSCALE_APP_SERVER_TOKEN
   --discovery-zk-root <path>    also register healthy endpoints in ZooKeeper under this path, in Apache Curator's
                                 service discovery layout (needs --zk)
   --help                        show this help
@@ -66,6 +72,7 @@ const appsFlags: Flags.Table = {
   "--apps-domain": { key: "appsDomain", kind: "string" },
   "--apps-zk-root": { key: "appsZkRoot", kind: "string" },
   "--autoscale-docker": { key: "autoscaleDocker", kind: "string" },
+  "--autoscale-app-server": { key: "autoscaleAppServer", kind: "string" },
   "--discovery-zk-root": { key: "discoveryZkRoot", kind: "string" }
 }
 
@@ -76,6 +83,21 @@ const range = (text: string): { readonly begin: number; readonly end: number } |
   return match !== null && begin >= 1 && end <= 65_535 && begin <= end
     ? { begin, end }
     : new Flags.ConfigError({ setting: "--service-ports", reason: `expects a range like 10000-10100, got "${text}"` })
+}
+
+/** `--autoscale-app-server`: an http(s) URL; the token from the environment (never a flag, which `ps` shows). */
+const appServerOf = (
+  text: string,
+  env: Readonly<Record<string, string | undefined>>
+): { readonly url: string; readonly token?: string } | Flags.ConfigError => {
+  const url = URL.canParse(text) ? new URL(text) : undefined
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+    return new Flags.ConfigError({
+      setting: "--autoscale-app-server",
+      reason: `expects the app server's URL, like http://127.0.0.1:8080, got "${text}"`
+    })
+  const token = env.AUTOSCALE_APP_SERVER_TOKEN
+  return { url: text, ...(token === undefined || token === "" ? {} : { token }) }
 }
 
 /**
@@ -107,12 +129,21 @@ export const fromArgs = (
   const discoveryZkRoot = values.discoveryZkRoot as string | undefined
   if (discoveryZkRoot !== undefined && master.zookeeper === undefined)
     return new Flags.ConfigError({ setting: "--discovery-zk-root", reason: "needs --zk (the ensemble to register in)" })
+  const appServer = values.autoscaleAppServer as string | undefined
+  const autoscaleAppServer = appServer === undefined ? undefined : appServerOf(appServer, env)
+  if (autoscaleAppServer instanceof Flags.ConfigError) return autoscaleAppServer
+  if (autoscaleAppServer !== undefined && autoscaleDocker !== undefined)
+    return new Flags.ConfigError({
+      setting: "--autoscale-app-server",
+      reason: "give one source of cpu and mem metrics: --autoscale-docker or --autoscale-app-server"
+    })
   return {
     master,
     apps: {
       options,
       ...(zkRoot === undefined ? {} : { zkRoot }),
       ...(autoscaleDocker === undefined ? {} : { autoscaleDocker }),
+      ...(autoscaleAppServer === undefined ? {} : { autoscaleAppServer }),
       ...(discoveryZkRoot === undefined ? {} : { discoveryZkRoot })
     }
   }
@@ -132,17 +163,27 @@ export const layer = (
   if (config.apps === undefined) return MasterConfig.layer(config.master)
   const options = config.apps.options
   const socketPath = config.apps.autoscaleDocker
+  const appServer = config.apps.autoscaleAppServer
   const scheduler =
-    socketPath === undefined
-      ? AppScheduler.layerMasterWithServices(options)
-      : Layer.unwrap(
-          Effect.map(DockerStats.make, (metricSources) =>
+    appServer !== undefined
+      ? Layer.unwrap(
+          Effect.map(AppServerReports.make(appServer), (reports) =>
             AppScheduler.layerMasterWithServices({
               ...options,
-              metricSources: { ...metricSources, ...options.metricSources }
+              metricSources: { ...ProbeReports.sources(reports), ...options.metricSources }
             })
           )
-        ).pipe(Layer.provide(DockerClient.layer({ socketPath })))
+        )
+      : socketPath === undefined
+        ? AppScheduler.layerMasterWithServices(options)
+        : Layer.unwrap(
+            Effect.map(DockerStats.make, (metricSources) =>
+              AppScheduler.layerMasterWithServices({
+                ...options,
+                metricSources: { ...metricSources, ...options.metricSources }
+              })
+            )
+          ).pipe(Layer.provide(DockerClient.layer({ socketPath })))
   /** The API over the scheduler over its store over the master. */
   const stack = <E1, R1, E2, R2>(store: Layer.Layer<AppStore, E1, R1>, master: Layer.Layer<Master, E2, R2>) =>
     AppsApi.layer.pipe(Layer.provideMerge(scheduler), Layer.provideMerge(store), Layer.provideMerge(master))

@@ -1,10 +1,10 @@
 import { Flags } from "@orchestrator/core"
 import { ZooKeeperClient } from "@orchestrator/core/zookeeper"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { requireZooKeeper, zookeeperFixture } from "../../../../../test/fixtures/index.js"
 import * as AppsConfig from "../../../src/apps/config/AppsConfig.js"
-import { Master } from "../../../src/cluster/index.js"
+import { withMasterHost } from "../masterHost.js"
 
 describe("AppsConfig (the master host's flags with the app scheduler's)", () => {
   it("runs the app scheduler by default, with the master's flags and environment", () => {
@@ -74,20 +74,7 @@ describe.skipIf(zookeeperFixture() === null)("AppsConfig.layer with ZooKeeper (r
       "--discovery-zk-root",
       `${root}/services`
     ])
-    if (config instanceof Flags.ConfigError || "_tag" in config) throw new Error(String(config))
-    const scope = Effect.runSync(Scope.make())
-    try {
-      const master = await Effect.runPromise(
-        Layer.buildWithScope(AppsConfig.layer(config), scope).pipe(
-          Effect.map((context) => Context.get(context, Master))
-        )
-      )
-      const base = `http://127.0.0.1:${master.port}`
-      await expect
-        .poll(async () => ((await (await fetch(`${base}/v2/info`)).json()) as { elected?: boolean }).elected, {
-          timeout: 20_000
-        })
-        .toBe(true)
+    await withMasterHost(config, async (base) => {
       const created = await fetch(`${base}/v2/apps`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -104,9 +91,7 @@ describe.skipIf(zookeeperFixture() === null)("AppsConfig.layer with ZooKeeper (r
         )
       )
       expect(zk.length).toBeGreaterThan(0)
-    } finally {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-    }
+    })
   }, 60_000)
 
   it("refuses --discovery-zk-root without --zk", () => {

@@ -4,24 +4,10 @@ import { describe, expect, it } from "vitest"
 import * as DockerStats from "../../../src/apps/metrics/DockerStats.js"
 import { fromFunction } from "../../../src/apps/metrics/MetricSource.js"
 import * as ProbeReports from "../../../src/apps/metrics/ProbeReports.js"
-import type { AppTask } from "../../../src/apps/scheduler/Views.js"
-import { app } from "./cluster.js"
+import { app, webTask } from "./cluster.js"
 
 const def = app({ id: "/prod/web", container: { docker: { image: "busybox" } }, cpus: 0.5, mem: 64 })
-const task = (id: string, state: AppTask["state"] = "TASK_RUNNING"): AppTask => ({
-  id,
-  appId: "/prod/web",
-  version: "v",
-  agentId: "a",
-  host: "h",
-  ports: [],
-  servicePorts: [],
-  state,
-  stagedAt: "",
-  healthy: true,
-  ready: true,
-  healthCheckResults: []
-})
+const task = webTask
 
 const container = (taskId: string, cpu: number, memory: number, limit?: number) =>
   Report.makeNode("containers", `c-${taskId}`, {

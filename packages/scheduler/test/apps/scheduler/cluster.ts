@@ -10,6 +10,7 @@ import type { Resources } from "../../../src/cluster/Resources.js"
 import * as AppsApi from "../../../src/apps/api/AppsApi.js"
 import { AppDefinition } from "../../../src/apps/model/AppDefinition.js"
 import { AppScheduler } from "../../../src/apps/scheduler/AppScheduler.js"
+import type { AppTask } from "../../../src/apps/scheduler/Views.js"
 import {
   type CreateAppSchedulerOptions,
   createAppScheduler,
@@ -208,3 +209,19 @@ export const loadClient = (port: number, pauseMs = 5) => {
     }
   }
 }
+
+/** A task of `/prod/web` as the scheduler's views show it (what metric sources read). */
+export const webTask = (id: string, state: AppTask["state"] = "TASK_RUNNING"): AppTask => ({
+  id,
+  appId: "/prod/web",
+  version: "v",
+  agentId: "a",
+  host: "h",
+  ports: [],
+  servicePorts: [],
+  state,
+  stagedAt: "",
+  healthy: true,
+  ready: true,
+  healthCheckResults: []
+})
