@@ -155,19 +155,33 @@ const matchRoute = (
   return pathMatched ? "method" : undefined
 }
 
+/** A body over {@link maxBodyBytes}: answered `413` (the rest of it is read and dropped, so the answer arrives). */
+class BodyTooLarge {
+  readonly message = `body: larger than ${maxBodyBytes} bytes`
+}
+
 const readBody = (req: IncomingMessage): Promise<unknown> =>
   new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? Number.NaN)
+    if (declared > maxBodyBytes) {
+      req.resume()
+      reject(new BodyTooLarge())
+      return
+    }
     const chunks: Array<Buffer> = []
     let size = 0
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > maxBodyBytes) {
-        reject(new InvalidRequest({ field: "body", reason: `larger than ${maxBodyBytes} bytes` }))
-        req.destroy()
+        req.off("data", onData)
+        chunks.length = 0
+        req.resume()
+        reject(new BodyTooLarge())
         return
       }
       chunks.push(chunk)
-    })
+    }
+    req.on("data", onData)
     req.on("error", reject)
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8")
@@ -242,6 +256,8 @@ export const serve = Effect.fn("HttpServer.serve")(function* (options: {
       body = await readBody(req)
     } catch (error) {
       if (error instanceof InvalidRequest) send(res, { status: 400, body: errorBody(error) })
+      else if (error instanceof BodyTooLarge)
+        send(res, { status: 413, body: { error: "PayloadTooLarge", message: error.message, field: "body" } })
       else res.destroy()
       return
     }
