@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import type { RequestError } from "../../cluster/ClusterError.js"
+import { InvalidRequest, type RequestError } from "../../cluster/ClusterError.js"
 import type { Request, Response, Route } from "../../cluster/http/HttpServer.js"
 import { AppDefinition, Group, resolvePath } from "../model/AppDefinition.js"
 import { InvalidApp } from "../plan/InvalidApp.js"
@@ -25,6 +25,32 @@ const flag = (request: Request, name: string): boolean => {
 }
 
 const change = (request: Request): ChangeOptions => ({ force: flag(request, "force") })
+
+/** The query parameters the API reads as booleans, and the values they take (absent or empty: see {@link flag}). */
+const booleanParameters = ["force", "scale", "partialUpdate"]
+const booleanValues = new Set(["", "true", "false", "1", "0"])
+const taskStatuses = ["staging", "starting", "running", "finished", "failed", "killing", "killed", "lost"]
+
+/** A query parameter the route would misread (`?force=yes`, `?status=runing`), refused naming it. */
+const badParameter = (request: Request): InvalidRequest | undefined => {
+  for (const name of booleanParameters) {
+    const value = request.query.get(name)
+    if (value !== null && !booleanValues.has(value))
+      return new InvalidRequest({ field: name, reason: `expects true or false, got "${value}"` })
+  }
+  const status = request.query.get("status")
+  if (status !== null && !taskStatuses.includes(status.toLowerCase()))
+    return new InvalidRequest({ field: "status", reason: `expects one of ${taskStatuses.join(", ")}, got "${status}"` })
+  return undefined
+}
+
+/** `handle`, unless the request has a {@link badParameter}. */
+const checked =
+  (handle: (request: Request) => Effect.Effect<Response, RequestError>) =>
+  (request: Request): Effect.Effect<Response, RequestError> => {
+    const bad = badParameter(request)
+    return bad === undefined ? handle(request) : Effect.fail(bad)
+  }
 
 /** `/prod/web` from the route parameter `prod/web`. */
 const appIdOf = (request: Request, name = "appId"): string => resolvePath(request.params[name] ?? "")
@@ -89,13 +115,13 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
   const get = (pattern: string, handle: (request: Request) => Effect.Effect<Response, RequestError>): Route => ({
     method: "GET",
     pattern,
-    handle
+    handle: checked(handle)
   })
   const route = (
     method: string,
     pattern: string,
     handle: (request: Request) => Effect.Effect<Response, RequestError>
-  ): Route => ({ method, pattern, handle })
+  ): Route => ({ method, pattern, handle: checked(handle) })
   const tasksOf = (request: Request): Effect.Effect<ReadonlyArray<AppTask> | undefined, AppsError> =>
     embedsTasks(request) ? scheduler.tasks() : Effect.succeed(undefined)
   /** Every app's definition (for the canary fields). */

@@ -228,6 +228,12 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect([badAfter.status, badAfter.body.field]).toEqual([400, "after"])
       const noBody = await http("POST", `${v2}/tasks/delete`, { id: ["x"] })
       expect(noBody.status).toBe(422)
+      // a query parameter the API would misread is refused, not taken as "yes" or matched against nothing
+      const maybe = await http("PUT", `${v2}/apps/api/web?force=maybe`, { instances: 2 })
+      expect([maybe.status, maybe.body.field]).toEqual([400, "force"])
+      const typoStatus = await http("GET", `${v2}/tasks?status=runing`)
+      expect([typoStatus.status, typoStatus.body.field]).toEqual([400, "status"])
+      expect((await http("GET", `${v2}/tasks?status=RUNNING`)).status).toBe(200)
       const after = await http("GET", `${v2}/apps/api/web`)
       expect(after.body.app.version).toBe(before.body.app.version)
       expect(after.body.app.instances).toBe(before.body.app.instances)
