@@ -29,6 +29,7 @@ import { ignore } from "./internal/SocketFlow.js"
 import { type LbError, ListenFailed, UnknownService } from "./LbError.js"
 import { render } from "./metrics.js"
 import { type ServiceStats, snapshot } from "./Stats.js"
+import { startIdleSweep } from "./internal/IdleSweep.js"
 import { tcpServer } from "./TcpProxy.js"
 
 /**
@@ -50,6 +51,14 @@ export interface LoadBalancerOptions {
   readonly requestTimeoutMs?: number
   /** HTTP mode: keep-alive sockets per backend. Default 256. */
   readonly maxSocketsPerBackend?: number
+  /**
+   * TCP mode (and HTTP Upgrade tunnels): a proxied connection with no byte either way for this long is cut (a
+   * peer that vanished without closing). Default 3,600,000 ms (1 h, HAProxy's `timeout tunnel` in marathon-lb);
+   * 0: never.
+   */
+  readonly idleTimeoutMs?: number
+  /** Client connections one service port holds open at most; more are closed at once (counted). Default 10,000. */
+  readonly maxConnections?: number
 }
 
 type Listener = NetServer | Server
@@ -112,12 +121,18 @@ export const makeLoadBalancer = (options: LoadBalancerOptions = {}) =>
     const services = new Map<number, Running>()
     /** Pools of removed service ports whose connections are still draining. */
     const removed = new Set<Pool>()
+    const maxConnections = options.maxConnections ?? 10_000
+    const stopSweep = startIdleSweep(
+      () => [...[...services.values()].map((r) => r.pool), ...removed],
+      options.idleTimeoutMs ?? 3_600_000
+    )
     const lock = yield* Semaphore.make(1)
     let closed = false
 
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         closed = true
+        stopSweep()
         for (const running of services.values()) {
           closeListener(running.server, true)
           running.pool.destroy()
@@ -132,6 +147,11 @@ export const makeLoadBalancer = (options: LoadBalancerOptions = {}) =>
       Effect.callback<Listener, ListenFailed>((resume) => {
         const host = spec.host ?? "0.0.0.0"
         const server = spec.mode === "tcp" ? tcpServer(pool, tcp) : httpServer(pool, http)
+        server.maxConnections = maxConnections
+        server.on("drop", () => {
+          pool.overLimit++
+          pool.clientFailures++
+        })
         const failed = (error: NodeJS.ErrnoException) =>
           resume(
             Effect.fail(

@@ -52,6 +52,10 @@ export interface ServiceStats {
   readonly noBackend: number
   /** Connections or requests moved to another backend after a failure. */
   readonly retried: number
+  /** Proxied connections cut for being idle (`idleTimeoutMs`). */
+  readonly idleTimeouts: number
+  /** Clients refused at `maxConnections` (also counted in `failed`). */
+  readonly overLimit: number
   readonly bytesIn: number
   readonly bytesOut: number
   readonly backends: ReadonlyArray<BackendStats>
@@ -100,6 +104,8 @@ export const snapshot = (pool: Pool): ServiceStats => {
     failed: pool.clientFailures,
     noBackend: pool.noBackend,
     retried: pool.retried,
+    idleTimeouts: pool.idleCuts,
+    overLimit: pool.overLimit,
     bytesIn: sum((b) => b.bytesIn, pool.retired.bytesIn),
     bytesOut: sum((b) => b.bytesOut, pool.retired.bytesOut),
     backends

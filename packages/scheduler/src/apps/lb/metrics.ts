@@ -45,6 +45,14 @@ const shared: ReadonlyArray<Omit<Family<Counted>, "name"> & { readonly suffix: s
 
 type BackendRow = ServiceStats["backends"][number]
 
+/** A counter of each service. */
+const serviceCounter = (suffix: string, help: string, value: (s: ServiceStats) => number): Family<ServiceStats> => ({
+  name: `${p}_service_${suffix}`,
+  type: "counter",
+  help,
+  value
+})
+
 const serviceFamilies: ReadonlyArray<Family<ServiceStats>> = [
   ...shared.map((f) => ({ ...f, name: `${p}_service_${f.suffix}` })),
   {
@@ -53,18 +61,10 @@ const serviceFamilies: ReadonlyArray<Family<ServiceStats>> = [
     help: "Backends taking new traffic.",
     value: (s) => s.backends.filter((b) => b.state !== "draining" && b.weight > 0).length
   },
-  {
-    name: `${p}_service_no_backend_total`,
-    type: "counter",
-    help: "Clients turned away for lack of a backend.",
-    value: (s) => s.noBackend
-  },
-  {
-    name: `${p}_service_retries_total`,
-    type: "counter",
-    help: "Connections or requests retried on another backend.",
-    value: (s) => s.retried
-  }
+  serviceCounter("no_backend_total", "Clients turned away for lack of a backend.", (s) => s.noBackend),
+  serviceCounter("retries_total", "Connections or requests retried on another backend.", (s) => s.retried),
+  serviceCounter("idle_timeouts_total", "Proxied connections cut after the idle timeout.", (s) => s.idleTimeouts),
+  serviceCounter("over_limit_total", "Clients refused at the service port's connection limit.", (s) => s.overLimit)
 ]
 
 const backendFamilies: ReadonlyArray<Family<BackendRow>> = [

@@ -298,4 +298,48 @@ describe("LoadBalancer, TCP mode (real loopback sockets)", () => {
       )
     ).toEqual(new InvalidLbInput({ field: "mode", reason: 'must be "tcp" or "http", got udp' }))
   })
+
+  it("cuts a connection idle for idleTimeoutMs, keeps one that talks, and counts the cut", async () => {
+    const { lb, port } = await setup(["a"], { idleTimeoutMs: 1_000 })
+    const quiet = tcpClient(port)
+    const talking = tcpClient(port)
+    await Promise.all([quiet.waitFor("a\n"), talking.waitFor("a\n")])
+    const started = Date.now()
+    // the talking one sends every 300 ms (echoed back); the quiet one sends nothing
+    let n = 0
+    const ticker = setInterval(() => talking.socket.write(`t${n++}\n`), 300)
+    try {
+      await quiet.closed
+      const after = Date.now() - started
+      // cut between the timeout and the timeout plus one sweep period (250 ms here), with some slack
+      expect(after).toBeGreaterThanOrEqual(900)
+      expect(after).toBeLessThan(2_500)
+      await new Promise((resolve) => setTimeout(resolve, 1_200))
+      expect(talking.socket.destroyed).toBe(false)
+      await talking.waitFor(`t${n - 1}\n`)
+    } finally {
+      clearInterval(ticker)
+      talking.socket.destroy()
+    }
+    const stats = (await lb.stats())[0]!
+    expect(stats.idleTimeouts).toBe(1)
+    expect(await lb.metrics()).toMatch(
+      new RegExp(`_service_idle_timeouts_total\\{service="echo",port="${port}",mode="tcp"\\} 1`)
+    )
+  })
+
+  it("closes clients over maxConnections at once and counts them; the others keep working", async () => {
+    const { lb, port } = await setup(["a"], { maxConnections: 2 })
+    const held = [tcpClient(port), tcpClient(port)]
+    await Promise.all(held.map((c) => c.waitFor("a\n")))
+    const third = tcpClient(port)
+    expect(await third.closed).toBe("")
+    const stats = (await lb.stats())[0]!
+    expect(stats).toMatchObject({ overLimit: 1, failed: 1 })
+    held[0]!.socket.write("still\n")
+    await held[0]!.waitFor("still\n")
+    for (const c of held) c.socket.destroy()
+    await eventually("the connections closed", async () => ((await lb.stats())[0]!.active === 0 ? true : undefined))
+    expect(await greeting(port)).toBe("a")
+  })
 })

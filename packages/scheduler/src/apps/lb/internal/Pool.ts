@@ -132,6 +132,10 @@ export class Pool {
   clientFailures = 0
   /** Connections or requests that were retried on another backend. */
   retried = 0
+  /** Proxied connections cut after `idleTimeoutMs` without a byte either way. */
+  idleCuts = 0
+  /** Clients refused because the service port had `maxConnections` open. */
+  overLimit = 0
   /** Counters of backends that are gone, so that service totals never go down. */
   readonly retired = { total: 0, bytesIn: 0, bytesOut: 0 }
   private now = 0
@@ -161,6 +165,12 @@ export class Pool {
     const chosen = this.picker(this.live, this.isUp, this.cursor) ?? this.picker(this.live, this.isUsable, this.cursor)
     this.exclude = undefined
     return chosen
+  }
+
+  /** Every flow of the pool, on live and draining backends. */
+  *flows(): IterableIterator<Flow> {
+    for (const b of this.live) yield* b.flows
+    for (const b of this.draining) yield* b.flows
   }
 
   /** A client is turned away: no backend could take it. */

@@ -28,6 +28,9 @@ export class SocketFlow implements Flow {
   open = 2
   /** The socket closed because both its directions were done (see `onEnd`), not cut. */
   closedDone: Socket | undefined = undefined
+  /** Bytes through the client socket at the idle sweep's last look, and since when that count holds. */
+  seenBytes = -1
+  quietSince = 0
   constructor(
     readonly client: Socket,
     readonly pool: Pool,
