@@ -12,7 +12,7 @@ import { AppDefinition, Group, resolvePath } from "../model/AppDefinition.js"
 import { InvalidApp } from "../plan/InvalidApp.js"
 import type { AppScheduler, ChangeOptions } from "../scheduler/AppScheduler.js"
 import { AppNotFound, type AppsError } from "../scheduler/AppsError.js"
-import type { AppTask, DeploymentRef } from "../scheduler/Views.js"
+import type { AppTask, DeploymentRef, GroupStatus } from "../scheduler/Views.js"
 import { appJson, findGroup, groupJson } from "./appJson.js"
 import { decodeBody, groupWithoutReadOnly, withoutReadOnly } from "./body.js"
 import { answer } from "./errors.js"
@@ -60,6 +60,20 @@ const embedsTasks = (request: Request): boolean =>
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * Marathon's group update: `apps`, `groups` and `dependencies` left out of a group put keep the group's current
+ * ones (a put of `{ "dependencies": [...] }` changes only those; `apps: []` removes the apps).
+ */
+const keepingMembers = (body: Record<string, unknown>, current: GroupStatus | undefined): Record<string, unknown> =>
+  current === undefined
+    ? body
+    : {
+        ...body,
+        ...("apps" in body ? {} : { apps: current.apps.map((app) => appJson(app)) }),
+        ...("groups" in body ? {} : { groups: current.groups.map((group) => groupJson(group)) }),
+        ...("dependencies" in body ? {} : { dependencies: current.dependencies })
+      }
 
 /** The body's `id` must be absent or name the app of the path. */
 const withPathId = (body: unknown, appId: string): Effect.Effect<Record<string, unknown>, InvalidApp> => {
@@ -253,7 +267,8 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
       answer(
         Effect.gen(function* () {
           const groupId = appIdOf(r, "groupId")
-          const body = isRecord(r.body) ? { ...r.body, id: groupId } : r.body
+          const current = isRecord(r.body) ? findGroup(yield* scheduler.groups, groupId) : undefined
+          const body = isRecord(r.body) ? { ...keepingMembers(r.body, current), id: groupId } : r.body
           const group = yield* decodeBody(Group, body, groupWithoutReadOnly)
           return yield* scheduler.putGroup(group, change(r))
         })

@@ -169,9 +169,17 @@ export const makeDeploymentRunner = (core: DeploymentRunnerCore) => {
           apps: ids.filter((id) => conflicts.some((d) => id in d.target))
         })
       }
-      const currentWorld = [...apps.values()].map((a) => a.stored.app)
+      // apps a running deployment removes are gone already as far as this one sees (their tasks are stopping):
+      // it neither plans them nor checks dependencies against them, as Marathon's root group drops them at once
+      const leaving = new Set(
+        [...deployments.values()]
+          .filter((d) => !conflicts.includes(d))
+          .flatMap((d) => Object.entries(d.target).flatMap(([id, next]) => (next === null ? [id] : [])))
+      )
+      const staying = [...apps.values()].filter((a) => !leaving.has(a.stored.app.id))
+      const currentWorld = staying.map((a) => a.stored.app)
       const targetWorld = [
-        ...[...apps.values()].filter((a) => !changes.has(a.stored.app.id)).map((a) => a.stored.app),
+        ...staying.filter((a) => !changes.has(a.stored.app.id)).map((a) => a.stored.app),
         ...[...changes.values()].flatMap((s) => (s === null ? [] : [s.app]))
       ]
       const canaryProblem = canaryConflict(currentWorld, targetWorld, new Set(ids))

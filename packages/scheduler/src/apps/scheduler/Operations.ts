@@ -26,6 +26,7 @@ import {
   impossibleConstraint,
   InvalidApp,
   inheritDependencies,
+  recordCycle,
   validateApp,
   validateGroup
 } from "../plan/index.js"
@@ -236,6 +237,15 @@ export const makeOperations = (core: Core) => {
         for (const id of apps.keys()) if (isUnder(id, groupId) && !changes.has(id)) changes.set(id, null)
         const put = groupRecords({ ...group, id: groupId }).map((g) => ({ ...g, version }))
         const remove = [...groups.keys()].filter((id) => isUnder(id, groupId) && !put.some((g) => g.id === id))
+        const cycle = recordCycle(
+          [...[...groups.values()].filter((g) => !isUnder(g.id, groupId)), ...put],
+          [
+            ...[...apps.values()].map((a) => a.stored.app).filter((a) => !changes.has(a.id)),
+            ...[...changes.values()].flatMap((s) => (s === null ? [] : [s.app]))
+          ]
+        )
+        if (cycle !== undefined)
+          return yield* new InvalidApp({ field: "dependencies", reason: `dependency cycle: ${cycle.join(" -> ")}` })
         const ref = yield* core.deploy(changes, { ...options, operation: "putGroup", groups: { put, remove } }, version)
         yield* core.publish({ eventType: "group_change_success", groupId, version })
         return ref

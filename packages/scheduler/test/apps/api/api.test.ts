@@ -349,6 +349,42 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       )
     })
 
+    it("takes unrelated changes while a group delete is still stopping its tasks", async () => {
+      // sleep ignores SIGTERM: each task holds the delete for its kill grace
+      const put = await http("PUT", `${v2}/groups/going`, {
+        groups: [
+          { id: "db", apps: [] },
+          {
+            id: "front",
+            dependencies: ["../db"],
+            apps: [idle("ui", { instances: 1, taskKillGracePeriodSeconds: 4 })]
+          }
+        ]
+      })
+      expect(put.status, JSON.stringify(put.body)).toBe(200)
+      expect((await http("POST", `${v2}/apps`, idle("/elsewhere"))).status).toBe(201)
+      await eventually("the group's task running", async () =>
+        (await http("GET", `${v2}/deployments`)).body.length === 0 &&
+        (await http("GET", `${v2}/apps/going/front/ui`)).body.app.tasksRunning === 1
+          ? true
+          : undefined
+      )
+      expect((await http("DELETE", `${v2}/groups/going`)).status).toBe(200)
+      // the group's records are gone at once, its app still stopping: neither stands in the way of other apps
+      const removed = await http("DELETE", `${v2}/apps/elsewhere`)
+      expect(removed.status, JSON.stringify(removed.body)).toBe(200)
+      expect((await http("GET", `${v2}/apps/going/front/ui`)).status).toBe(200)
+      await eventually(
+        "the group and the other app gone",
+        async () =>
+          (await http("GET", `${v2}/groups/going`)).status === 404 &&
+          (await http("GET", `${v2}/apps/elsewhere`)).status === 404
+            ? true
+            : undefined,
+        30_000
+      )
+    })
+
     it("stores a group's dependencies: answers them, an app posted later inherits them, cycles are refused", async () => {
       expect((await http("POST", `${v2}/apps`, idle("/deps/db"))).status).toBe(201)
       const put = await http("PUT", `${v2}/groups/deps/front`, { dependencies: ["../db"], apps: [idle("web")] })
@@ -368,6 +404,22 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       const posted = await http("POST", `${v2}/apps`, idle("/deps/front/api"))
       expect(posted.status).toBe(201)
       expect(posted.body.dependencies).toEqual(["/deps/db"])
+
+      // a group put that leaves apps and subgroups out keeps them (Marathon's group update): only what it names changes
+      const onlyDeps = await http("PUT", `${v2}/groups/deps/front`, { dependencies: ["/deps/db"] })
+      expect(onlyDeps.status).toBe(200)
+      const kept = await http("GET", `${v2}/groups/deps/front`)
+      expect((kept.body.apps as Array<{ id: string }>).map((a) => a.id).sort()).toEqual([
+        "/deps/front/api",
+        "/deps/front/web"
+      ])
+      // a cycle through group records alone (no app in them to show it) is refused too, nothing changed
+      expect((await http("PUT", `${v2}/groups/deps/c`, {})).status).toBe(200)
+      expect((await http("PUT", `${v2}/groups/deps/d`, { dependencies: ["../c"] })).status).toBe(200)
+      const recordCycle = await http("PUT", `${v2}/groups/deps/c`, { dependencies: ["../d"] })
+      expect([recordCycle.status, recordCycle.body.field]).toEqual([422, "dependencies"])
+      expect(recordCycle.body.message).toContain("dependency cycle: /deps/c -> /deps/d -> /deps/c")
+      expect((await http("GET", `${v2}/groups/deps/c`)).body.dependencies).toEqual([])
 
       const before = await http("GET", `${v2}/apps/deps/db`)
       const cycle = await http("PUT", `${v2}/apps/deps/db`, { dependencies: ["/deps/front"] })
