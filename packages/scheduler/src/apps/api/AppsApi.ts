@@ -8,6 +8,7 @@
 import { Effect, Layer } from "effect"
 import { Master } from "../../cluster/master/Master.js"
 import { discoveryRoutes } from "../discovery/index.js"
+import { appPortsOf } from "../model/AppDefinition.js"
 import { AppScheduler } from "../scheduler/AppScheduler.js"
 import { eventsRoute } from "./events.js"
 import { appsRoutes } from "./routes.js"
@@ -28,9 +29,14 @@ export const layer: Layer.Layer<never, never, Master | AppScheduler> = Layer.eff
         Effect.as(true),
         Effect.catch(() => Effect.succeed(false))
       )
+    const knownPorts = (appId: string) =>
+      scheduler.app(appId).pipe(
+        Effect.map((status) => appPortsOf(status.app).map(({ index, name, protocol }) => ({ index, name, protocol }))),
+        Effect.catch(() => Effect.succeed(undefined))
+      )
     yield* master.mount([
       eventsRoute(scheduler),
-      ...discoveryRoutes(scheduler.discovery, { knownApp }),
+      ...discoveryRoutes(scheduler.discovery, { knownApp, knownPorts }),
       ...appsRoutes(scheduler)
     ])
     yield* master.addMetrics(scheduler.metrics)

@@ -13,6 +13,7 @@ import { Effect, Stream } from "effect"
 import { InvalidRequest } from "../../cluster/ClusterError.js"
 import type { Request, Route } from "../../cluster/http/HttpServer.js"
 import * as Sse from "../discovery/sse.js"
+import { appEventTypes } from "../events/AppEvent.js"
 import type { AppScheduler } from "../scheduler/AppScheduler.js"
 
 const afterOf = (request: Request): Effect.Effect<number | undefined, InvalidRequest> => {
@@ -23,6 +24,21 @@ const afterOf = (request: Request): Effect.Effect<number | undefined, InvalidReq
   return Number.isInteger(n) && n >= 0
     ? Effect.succeed(n)
     : Effect.fail(new InvalidRequest({ field: "after", reason: `expects an event number >= 0, got "${text}"` }))
+}
+
+/** `?event_type=` values must name event types: a typo would otherwise filter everything out, silently. */
+const typesOf = (request: Request): Effect.Effect<void, InvalidRequest> => {
+  const unknown = request.query
+    .getAll("event_type")
+    .filter((t) => !(appEventTypes as ReadonlyArray<string>).includes(t))
+  return unknown.length === 0
+    ? Effect.void
+    : Effect.fail(
+        new InvalidRequest({
+          field: "event_type",
+          reason: `unknown event type ${JSON.stringify(unknown[0])} (one of ${appEventTypes.join(", ")})`
+        })
+      )
 }
 
 /** Events about the stream itself: never filtered out. */
@@ -41,7 +57,7 @@ export const eventsRoute = (
   method: "GET",
   pattern: "/v2/events",
   handle: (request) =>
-    Effect.map(afterOf(request), (after) => {
+    Effect.map(Effect.andThen(typesOf(request), afterOf(request)), (after) => {
       const types = new Set(request.query.getAll("event_type"))
       const events = scheduler.events(after).pipe(
         Stream.filter((event) => types.size === 0 || types.has(event.eventType) || streamNotices.has(event.eventType)),

@@ -36,7 +36,7 @@ const badParameter = (request: Request): InvalidRequest | undefined => {
   for (const name of booleanParameters) {
     const value = request.query.get(name)
     if (value !== null && !booleanValues.has(value))
-      return new InvalidRequest({ field: name, reason: `expects true or false, got "${value}"` })
+      return new InvalidRequest({ field: name, reason: `expects true, false, 1, 0 or no value, got "${value}"` })
   }
   const status = request.query.get("status")
   if (status !== null && !taskStatuses.includes(status.toLowerCase()))

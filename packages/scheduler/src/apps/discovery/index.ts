@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export { type DiscoveryRoutesOptions, discoveryRoutes, eventId, resumeSeq, toSse } from "./routes.js"
+export { type DiscoveryRoutesOptions, discoveryRoutes, eventId, type KnownPort, resumeSeq, toSse } from "./routes.js"
 export {
   type DiscoveryEvent,
   endpointKey,

@@ -2,9 +2,9 @@
  * The discovery REST API (JSON) and its server-sent event watch, served by the master next to `/v2/apps`:
  *
  * - `GET /v2/discovery`: every service (`{ epoch, seq, services }`).
- * - `GET /v2/discovery/:name?port=`: one service by DNS-style or SRV-style name or URL-encoded app id; an app
- *   that exists (in the registry, or per `knownApp`) but has no healthy task answers 200 with no endpoints;
- *   404 only for a name no app has.
+ * - `GET /v2/discovery/:name?port=`: one service by DNS-style or SRV-style name or app id (`/v2/discovery/prod/web`,
+ *   or URL-encoded); an app that exists (in the registry, or per `knownApp`) but has no healthy task answers 200
+ *   with no endpoints; 404 for a name no app has, and (with `knownPorts`) for a port the app does not have.
  * - `GET /v2/discovery/watch?name=&port=`: `text/event-stream` of `snapshot`, `changed` and `dropped` events,
  *   each with `id: <epoch>:<seq>`; a client that reconnects with `Last-Event-ID` (or `?lastEventId=`) gets
  *   the changes it missed when the registry still has them, otherwise a fresh snapshot.
@@ -36,7 +36,35 @@ export interface DiscoveryRoutesOptions {
    * their first healthy task): such an app answers 200 with no endpoints instead of 404.
    */
   readonly knownApp?: (appId: string) => Effect.Effect<boolean>
+  /**
+   * The ports of an app (`undefined`: unknown app), so that a port it does not have (`?port=`, or the port of an
+   * SRV-style name) answers 404 naming its ports instead of 200 with no endpoints.
+   */
+  readonly knownPorts?: (appId: string) => Effect.Effect<ReadonlyArray<KnownPort> | undefined>
 }
+
+/**
+ * A port of an app as discovery names it: by index, by name, with its protocol.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KnownPort {
+  readonly index: number
+  readonly name?: string | undefined
+  readonly protocol: string
+}
+
+/** Whether `port` (`?port=`: a name or an index; an SRV name's port: a name and a protocol) is one of `ports`. */
+const hasPort = (ports: ReadonlyArray<KnownPort>, port: string, protocol: string | undefined): boolean =>
+  ports.some(
+    (p) => (p.name === port || String(p.index) === port) && (protocol === undefined || p.protocol === protocol)
+  )
+
+const portList = (ports: ReadonlyArray<KnownPort>): string =>
+  ports.length === 0
+    ? "none"
+    : ports.map((p) => `${p.index}${p.name === undefined ? "" : ` ${p.name}`}/${p.protocol}`).join(", ")
 
 /**
  * The SSE id of an event: the registry's epoch and the event's sequence number.
@@ -148,14 +176,30 @@ export const discoveryRoutes = (
     },
     {
       method: "GET",
-      pattern: `${prefix}/:name`,
+      // an app id may have any number of segments (`prod/web`); one segment may also be a DNS or SRV name
+      pattern: `${prefix}/:name*`,
       handle: (request) =>
         Effect.gen(function* () {
-          const name = request.params.name ?? ""
+          const raw = request.params.name ?? ""
+          const name = raw.includes("/") && !raw.startsWith("/") ? `/${raw}` : raw
           yield* checkName(name)
-          const found = yield* registry.get(name, portOf(request))
+          const port = portOf(request)
+          const parsed = parseName(name, registry.domain)
+          const appId = parsed?.appId
+          const asked = port ?? parsed?.portName
+          if (appId !== undefined && asked !== undefined && options.knownPorts !== undefined) {
+            const ports = yield* options.knownPorts(appId)
+            if (ports !== undefined && !hasPort(ports, asked, port === undefined ? parsed?.protocol : undefined))
+              return {
+                status: 404,
+                body: {
+                  error: "NotFound",
+                  message: `app ${appId} has no port ${JSON.stringify(asked)} (its ports: ${portList(ports)})`
+                }
+              }
+          }
+          const found = yield* registry.get(name, port)
           if (Option.isSome(found)) return { status: 200, body: found.value }
-          const appId = parseName(name, registry.domain)?.appId
           const known = appId !== undefined && options.knownApp !== undefined && (yield* options.knownApp(appId))
           return known
             ? { status: 200, body: { appId, name: dnsName(appId, registry.domain), endpoints: [] } }

@@ -146,3 +146,29 @@ export type AppEvent = AppEventPayload & { readonly seq: number; readonly timest
  * @category models
  */
 export type AppEventType = AppEventPayload["eventType"]
+
+/**
+ * Every `eventType` there is (what `/v2/events?event_type=` may name).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const appEventTypes = [
+  "api_post_event",
+  "group_change_success",
+  "deployment_info",
+  "deployment_step_success",
+  "deployment_success",
+  "deployment_failed",
+  "status_update_event",
+  "health_status_changed_event",
+  "unhealthy_instance_kill_event",
+  "app_terminated_event",
+  "app_failing_event",
+  "event_stream_dropped",
+  "event_stream_gap"
+] as const satisfies ReadonlyArray<AppEvent["eventType"]>
+
+/** Fails to compile when an event type is missing from {@link appEventTypes}. */
+const complete: [Exclude<AppEvent["eventType"], (typeof appEventTypes)[number]>] extends [never] ? true : false = true
+void complete

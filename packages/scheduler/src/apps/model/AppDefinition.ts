@@ -110,9 +110,11 @@ export type ConstraintOperator = typeof ConstraintOperator.Type
  * @since 0.1.0
  * @category models
  */
-export const Constraint = Schema.Union([
-  Schema.Tuple([Schema.String.check(Schema.isMinLength(1)), ConstraintOperator]),
-  Schema.Tuple([Schema.String.check(Schema.isMinLength(1)), ConstraintOperator, Schema.String])
+export const Constraint = Schema.Tuple([
+  Schema.String.check(Schema.isMinLength(1)),
+  ConstraintOperator,
+  // one tuple with an optional value (not a union of two), so a wrong value is named as such ("Expected string")
+  Schema.optionalKey(Schema.String)
 ])
 
 /**

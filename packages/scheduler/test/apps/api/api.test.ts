@@ -342,6 +342,18 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
           ? true
           : undefined
       })
+      // the app id as a path works as the name does; a port the app does not have is 404 naming its ports
+      const byId = await http("GET", `${v2}/discovery/api/web`)
+      expect([byId.status, byId.body.appId, (byId.body.endpoints as Array<unknown>).length]).toEqual([
+        200,
+        "/api/web",
+        2
+      ])
+      expect((await http("GET", `${v2}/discovery/api/web?port=0`)).status).toBe(200)
+      const noPort = await http("GET", `${v2}/discovery/api/web?port=admin`)
+      expect(noPort.status).toBe(404)
+      expect(noPort.body.message).toMatch(/app \/api\/web has no port "admin" \(its ports: 0/)
+      expect((await http("GET", `${v2}/discovery/_nope._tcp.web.api.orchestrator`)).status).toBe(404)
       const removed = await http("DELETE", `${v2}/apps/api/web`)
       expect(removed.status).toBe(200)
       await eventually("the app is gone", async () =>

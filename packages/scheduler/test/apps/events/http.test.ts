@@ -122,4 +122,14 @@ describe("/v2/events over HTTP", () => {
     ])
     expect(data(events[0])).toMatchObject({ after: 3, missedFrom: 4, missedTo: 15 })
   }, 30_000)
+
+  it("refuses an event_type no event has (a typo would filter everything out), naming it and the known ones", async () => {
+    const { url } = await start({ historySize: 10 })
+    const answer = await fetch(`${url}?event_type=deployment_failed&event_type=deploy_failed`)
+    expect(answer.status).toBe(400)
+    const body = (await answer.json()) as { field: string; message: string }
+    expect(body.field).toBe("event_type")
+    expect(body.message).toContain('unknown event type "deploy_failed"')
+    expect(body.message).toContain("deployment_failed")
+  })
 })

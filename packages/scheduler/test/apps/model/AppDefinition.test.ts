@@ -72,6 +72,13 @@ describe("AppDefinition", () => {
     expect(failure({ id: "/a", container: { docker: { image: "x" } }, constraints: [["hostname", "NEAR"]] })).toMatch(
       /constraints/
     )
+    // a value of the wrong type is named as such, not as an excess element
+    const numeric = failure({ id: "/a", container: { docker: { image: "x" } }, constraints: [["rack", "LIKE", 3]] })
+    expect(numeric).toMatch(/Expected string/)
+    expect(numeric).toMatch(/\[2\]/)
+    expect(
+      failure({ id: "/a", container: { docker: { image: "x" } }, constraints: [["a", "LIKE", "b", "c"]] })
+    ).toMatch(/\[3\]/)
     expect(failure({ id: "/a", container: { docker: { image: "x" } }, healthChecks: [{ protocol: "UDP" }] })).toMatch(
       /healthChecks/
     )
