@@ -4,6 +4,8 @@ import { dockerFixture, requireDocker } from "../../../../test/fixtures/index.js
 import { freePorts } from "../../../../test/fixtures/process.js"
 import { containerizers, nextUpdate, taskOn } from "./containerizerHarness.js"
 import { containersOf, inspect, logsOf, uniqueId } from "./helpers.js"
+import * as Labels from "../../src/cluster/containerizer/Labels.js"
+import { engineRequest } from "../../../../test/fixtures/dockerApi.js"
 
 const fixture = dockerFixture()
 
@@ -162,6 +164,39 @@ describe.skipIf(fixture === null)("DockerContainerizer (the shared dockerd)", ()
       yield* second.remove("long")
       yield* second.remove("short")
       expect(yield* Effect.promise(() => containersOf(socketPath, agentId))).toEqual([])
+    })
+  )
+
+  it.live("reports a kill of a container that was created but never started (no exit will report it)", () =>
+    Effect.gen(function* () {
+      const containerizer = yield* open()
+      const taskId = uniqueId("created")
+      // what `launch` leaves between its create and start calls: a container with the task's labels, not started
+      const created = yield* Effect.promise(() =>
+        engineRequest(socketPath, "POST", `/containers/create?name=orch-${taskId}`, {
+          contentType: "application/json",
+          body: Buffer.from(
+            JSON.stringify({
+              Image: testImage,
+              Cmd: ["sleep", "60"],
+              Labels: Labels.encode({
+                agentId: containerizer.agentId,
+                taskId,
+                frameworkId: "fw-1",
+                resources: {},
+                hostPorts: []
+              })
+            })
+          )
+        })
+      )
+      expect(created.status, created.body).toBe(201)
+      const update = yield* nextUpdate(containerizer, taskId, ["killed"])
+      yield* containerizer.kill(taskId)
+      expect(yield* Fiber.join(update)).toMatchObject({ state: "killed", message: "killed before it started" })
+      const [container] = yield* Effect.promise(() => containersOf(socketPath, containerizer.agentId))
+      expect(container?.State).toBe("created")
+      yield* containerizer.remove(taskId)
     })
   )
 })

@@ -262,6 +262,15 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     if (started._tag === "Failure") {
       return statusFrom(labels, "failed", { message: started.failure.message, containerId })
     }
+    if (killed.has(spec.taskId)) {
+      // killed while it was being created: the kill found nothing running to stop, so stop what just started
+      yield* docker
+        .use("killContainer", (d, signal) =>
+          d.getContainer(containerId).kill({ signal: "SIGKILL", abortSignal: signal })
+        )
+        .pipe(Effect.ignore)
+      return statusFrom(labels, "killed", { message: "killed before it started", containerId })
+    }
     return statusFrom(labels, "running", { containerId })
   })
 
@@ -283,16 +292,17 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     if (container.State !== "running" && container.State !== "created") return
     killed.add(taskId)
     const grace = Labels.decode(container.Labels)?.killGraceSeconds ?? killGraceSeconds
+    /** Sends the signal; false when the container was not running (any more), or is gone: nothing to stop. */
     const send = (signalName: "SIGTERM" | "SIGKILL") =>
       docker
         .use("killContainer", (d, signal) =>
           d.getContainer(container.Id).kill({ signal: signalName, abortSignal: signal })
         )
         .pipe(
-          // not running (any more), or gone: nothing left to stop
+          Effect.as(true),
           Effect.catchIf(
             (error) => error.statusCode === 304 || error.statusCode === 404 || error.statusCode === 409,
-            () => Effect.void
+            () => Effect.succeed(false)
           ),
           Effect.mapError(fail(taskId, "kill"))
         )
@@ -309,13 +319,15 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
         Effect.forkIn(scope)
       )
     } else {
-      yield* send("SIGKILL")
-    }
-    if (container.State === "created") {
-      yield* PubSub.publish(
-        updates,
-        statusFrom(labelsOf(container.Labels, taskId), "killed", { message: "killed before it started" })
-      )
+      const delivered = yield* send("SIGKILL")
+      // listed as created but running by now (its start raced the list): its exit reports the kill; a container
+      // that really never started gets no exit, so the kill is reported here (and `launch` will not start it)
+      if (container.State === "created" && !delivered) {
+        yield* PubSub.publish(
+          updates,
+          statusFrom(labelsOf(container.Labels, taskId), "killed", { message: "killed before it started" })
+        )
+      }
     }
   })
 
