@@ -121,9 +121,13 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect(agent!.used.reserved ?? []).toEqual([])
       // an app of the role that needs the whole reservation still launches
       await apps.run(apps.service.put(web("/roles/whole", { acceptedResourceRoles: ["apps"], cpus: 1, mem: 256 })))
-      await eventually("/roles/whole running", async () => {
+      await eventually("/roles/whole running, its deployment done", async () => {
         const tasks = await apps.run(apps.service.tasks("/roles/whole"))
-        return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" ? true : undefined
+        // the deployment ends at the tick after the task runs: removing the app before that would conflict with it
+        const deploying = (await apps.run(apps.service.deployments)).some((d) =>
+          d.affectedApps.includes("/roles/whole")
+        )
+        return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" && !deploying ? true : undefined
       })
       await apps.run(apps.service.remove("/roles/small"))
       await apps.run(apps.service.remove("/roles/whole"))
