@@ -9,6 +9,7 @@ import { Effect, Schema } from "effect"
 import { InvalidRequest, type RequestError } from "../../cluster/ClusterError.js"
 import type { Request, Response, Route } from "../../cluster/http/HttpServer.js"
 import { AppDefinition, Group, resolvePath } from "../model/AppDefinition.js"
+import { parseLabelSelector } from "../model/LabelSelector.js"
 import { InvalidApp } from "../plan/InvalidApp.js"
 import type { AppScheduler, ChangeOptions } from "../scheduler/AppScheduler.js"
 import { AppNotFound, type AppsError } from "../scheduler/AppsError.js"
@@ -41,6 +42,9 @@ const badParameter = (request: Request): InvalidRequest | undefined => {
   const status = request.query.get("status")
   if (status !== null && !taskStatuses.includes(status.toLowerCase()))
     return new InvalidRequest({ field: "status", reason: `expects one of ${taskStatuses.join(", ")}, got "${status}"` })
+  const label = request.query.get("label")
+  const selector = label === null ? undefined : parseLabelSelector(label)
+  if (typeof selector === "string") return new InvalidRequest({ field: "label", reason: selector })
   return undefined
 }
 

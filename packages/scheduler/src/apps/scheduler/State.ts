@@ -7,6 +7,7 @@
  */
 import { isTerminal } from "../../cluster/Task.js"
 import { type AppDefinition, appPortsOf } from "../model/AppDefinition.js"
+import { matchesSelector, parseLabelSelector } from "../model/LabelSelector.js"
 import { backoffState, launchDelayMs } from "../plan/index.js"
 import type { StoredApp, StoredDeployment, StoredFailures, StoredGroup } from "../store/StoredState.js"
 import type { TaskRecord } from "./TaskRecord.js"
@@ -266,15 +267,16 @@ export const backoffOf = (a: AppRecord, now: number): AppStatus["backoff"] => {
 }
 
 /**
- * Whether an app matches a label filter: `key` (has the label) or `key==value`.
+ * Whether an app matches a label selector (Marathon's syntax, see `LabelSelector`); an invalid one matches
+ * nothing (the API refuses it first).
  *
  * @since 0.1.0
  * @category views
  */
 export const matchesLabel = (app: AppDefinition, label: string | undefined): boolean => {
   if (label === undefined) return true
-  const [key, value] = label.split("==")
-  return key !== undefined && key in app.labels && (value === undefined || app.labels[key] === value)
+  const selector = parseLabelSelector(label)
+  return typeof selector !== "string" && matchesSelector(app.labels, selector)
 }
 
 interface TreeNode {
