@@ -23,17 +23,14 @@ export const layer: Layer.Layer<never, never, Master | AppScheduler> = Layer.eff
   Effect.gen(function* () {
     const master = yield* Master
     const scheduler = yield* AppScheduler
-    // an app with no healthy task yet is known to discovery: 200 with no endpoints, not 404
-    const knownApp = (appId: string) =>
-      scheduler.app(appId).pipe(
-        Effect.as(true),
-        Effect.catch(() => Effect.succeed(false))
-      )
+    /** An app's ports, `undefined` for an unknown app (discovery: 404 for a port it lacks). */
     const knownPorts = (appId: string) =>
       scheduler.app(appId).pipe(
         Effect.map((status) => appPortsOf(status.app).map(({ index, name, protocol }) => ({ index, name, protocol }))),
         Effect.catch(() => Effect.succeed(undefined))
       )
+    // an app with no healthy task yet is known to discovery: 200 with no endpoints, not 404
+    const knownApp = (appId: string) => Effect.map(knownPorts(appId), (ports) => ports !== undefined)
     yield* master.mount([
       eventsRoute(scheduler),
       ...discoveryRoutes(scheduler.discovery, { knownApp, knownPorts }),

@@ -26,13 +26,12 @@ const afterOf = (request: Request): Effect.Effect<number | undefined, InvalidReq
     : Effect.fail(new InvalidRequest({ field: "after", reason: `expects an event number >= 0, got "${text}"` }))
 }
 
-/** `?event_type=` values must name event types: a typo would otherwise filter everything out, silently. */
-const typesOf = (request: Request): Effect.Effect<void, InvalidRequest> => {
-  const unknown = request.query
-    .getAll("event_type")
-    .filter((t) => !(appEventTypes as ReadonlyArray<string>).includes(t))
+/** The `?event_type=` values; each must name an event type (a typo would otherwise filter everything out). */
+const typesOf = (request: Request): Effect.Effect<ReadonlySet<string>, InvalidRequest> => {
+  const types = request.query.getAll("event_type")
+  const unknown = types.filter((t) => !(appEventTypes as ReadonlyArray<string>).includes(t))
   return unknown.length === 0
-    ? Effect.void
+    ? Effect.succeed(new Set(types))
     : Effect.fail(
         new InvalidRequest({
           field: "event_type",
@@ -57,8 +56,7 @@ export const eventsRoute = (
   method: "GET",
   pattern: "/v2/events",
   handle: (request) =>
-    Effect.map(Effect.andThen(typesOf(request), afterOf(request)), (after) => {
-      const types = new Set(request.query.getAll("event_type"))
+    Effect.map(Effect.all([typesOf(request), afterOf(request)]), ([types, after]) => {
       const events = scheduler.events(after).pipe(
         Stream.filter((event) => types.size === 0 || types.has(event.eventType) || streamNotices.has(event.eventType)),
         Stream.map(

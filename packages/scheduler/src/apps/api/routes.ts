@@ -271,8 +271,9 @@ export const appsRoutes = (scheduler: Scheduler): ReadonlyArray<Route> => {
       answer(
         Effect.gen(function* () {
           const groupId = appIdOf(r, "groupId")
-          const current = isRecord(r.body) ? findGroup(yield* scheduler.groups, groupId) : undefined
-          const body = isRecord(r.body) ? { ...keepingMembers(r.body, current), id: groupId } : r.body
+          const body = isRecord(r.body)
+            ? { ...keepingMembers(r.body, findGroup(yield* scheduler.groups, groupId)), id: groupId }
+            : r.body
           const group = yield* decodeBody(Group, body, groupWithoutReadOnly)
           return yield* scheduler.putGroup(group, change(r))
         })

@@ -17,6 +17,7 @@ import * as AppsApi from "../api/AppsApi.js"
 import { ZooKeeperRegistration } from "../discovery/ZooKeeperRegistration.js"
 import * as AppServerReports from "../metrics/AppServerReports.js"
 import * as DockerStats from "../metrics/DockerStats.js"
+import type { MetricSources } from "../metrics/MetricSource.js"
 import * as ProbeReports from "../metrics/ProbeReports.js"
 import { AppScheduler, type AppSchedulerOptions } from "../scheduler/AppScheduler.js"
 import { AppStore } from "../store/AppStore.js"
@@ -164,26 +165,22 @@ export const layer = (
   const options = config.apps.options
   const socketPath = config.apps.autoscaleDocker
   const appServer = config.apps.autoscaleAppServer
+  /** The scheduler with `cpu` and `mem` from `sources` (the options' own metric sources win). */
+  const withSources = <E, R>(sources: Effect.Effect<MetricSources, E, R>) =>
+    Layer.unwrap(
+      Effect.map(sources, (metricSources) =>
+        AppScheduler.layerMasterWithServices({
+          ...options,
+          metricSources: { ...metricSources, ...options.metricSources }
+        })
+      )
+    )
   const scheduler =
     appServer !== undefined
-      ? Layer.unwrap(
-          Effect.map(AppServerReports.make(appServer), (reports) =>
-            AppScheduler.layerMasterWithServices({
-              ...options,
-              metricSources: { ...ProbeReports.sources(reports), ...options.metricSources }
-            })
-          )
-        )
-      : socketPath === undefined
-        ? AppScheduler.layerMasterWithServices(options)
-        : Layer.unwrap(
-            Effect.map(DockerStats.make, (metricSources) =>
-              AppScheduler.layerMasterWithServices({
-                ...options,
-                metricSources: { ...metricSources, ...options.metricSources }
-              })
-            )
-          ).pipe(Layer.provide(DockerClient.layer({ socketPath })))
+      ? withSources(Effect.map(AppServerReports.make(appServer), ProbeReports.sources))
+      : socketPath !== undefined
+        ? withSources(DockerStats.make).pipe(Layer.provide(DockerClient.layer({ socketPath })))
+        : AppScheduler.layerMasterWithServices(options)
   /** The API over the scheduler over its store over the master. */
   const stack = <E1, R1, E2, R2>(store: Layer.Layer<AppStore, E1, R1>, master: Layer.Layer<Master, E2, R2>) =>
     AppsApi.layer.pipe(Layer.provideMerge(scheduler), Layer.provideMerge(store), Layer.provideMerge(master))

@@ -71,18 +71,14 @@ export interface CreateAppSchedulerOptions extends AppSchedulerOptions {
 export const createAppScheduler = async (options: CreateAppSchedulerOptions): Promise<RunningAppScheduler> => {
   const zk = options.zookeeper
   const store =
-    options.store !== undefined
-      ? options.store
-      : zk === undefined
-        ? AppStore.layerMemory()
-        : AppStore.layerZooKeeper({ root: zk.root ?? "/orchestrator/apps" }).pipe(
-            Layer.provide(
-              ZooKeeperClient.layer({
-                connectString: zk.connectString,
-                sessionTimeoutMs: zk.sessionTimeoutMs ?? 10_000
-              })
-            )
+    options.store ??
+    (zk === undefined
+      ? AppStore.layerMemory()
+      : AppStore.layerZooKeeper({ root: zk.root ?? "/orchestrator/apps" }).pipe(
+          Layer.provide(
+            ZooKeeperClient.layer({ connectString: zk.connectString, sessionTimeoutMs: zk.sessionTimeoutMs ?? 10_000 })
           )
+        ))
   const services = Layer.mergeAll(
     HealthMonitor.layer,
     options.domain === undefined ? ServiceRegistry.layer : ServiceRegistry.layerWith({ domain: options.domain }),

@@ -185,6 +185,21 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
   const fail = (taskId: string, operation: string) => (error: DockerError) =>
     new ContainerizerError({ taskId, operation, reason: error.message })
 
+  /** Signals a task's container; false when it was not running (any more), or is gone: nothing to stop. */
+  const signalContainer = (taskId: string, containerId: string, signalName: "SIGTERM" | "SIGKILL") =>
+    docker
+      .use("killContainer", (d, signal) =>
+        d.getContainer(containerId).kill({ signal: signalName, abortSignal: signal })
+      )
+      .pipe(
+        Effect.as(true),
+        Effect.catchIf(
+          (error) => error.statusCode === 304 || error.statusCode === 404 || error.statusCode === 409,
+          () => Effect.succeed(false)
+        ),
+        Effect.mapError(fail(taskId, "kill"))
+      )
+
   const statusFrom = (
     labels: Labels.TaskLabels,
     state: TaskStatus["state"],
@@ -264,11 +279,7 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     }
     if (killed.has(spec.taskId)) {
       // killed while it was being created: the kill found nothing running to stop, so stop what just started
-      yield* docker
-        .use("killContainer", (d, signal) =>
-          d.getContainer(containerId).kill({ signal: "SIGKILL", abortSignal: signal })
-        )
-        .pipe(Effect.ignore)
+      yield* signalContainer(spec.taskId, containerId, "SIGKILL").pipe(Effect.ignore)
       return statusFrom(labels, "killed", { message: "killed before it started", containerId })
     }
     return statusFrom(labels, "running", { containerId })
@@ -292,20 +303,7 @@ export const make = Effect.fn("DockerContainerizer.make")(function* (options: Co
     if (container.State !== "running" && container.State !== "created") return
     killed.add(taskId)
     const grace = Labels.decode(container.Labels)?.killGraceSeconds ?? killGraceSeconds
-    /** Sends the signal; false when the container was not running (any more), or is gone: nothing to stop. */
-    const send = (signalName: "SIGTERM" | "SIGKILL") =>
-      docker
-        .use("killContainer", (d, signal) =>
-          d.getContainer(container.Id).kill({ signal: signalName, abortSignal: signal })
-        )
-        .pipe(
-          Effect.as(true),
-          Effect.catchIf(
-            (error) => error.statusCode === 304 || error.statusCode === 404 || error.statusCode === 409,
-            () => Effect.succeed(false)
-          ),
-          Effect.mapError(fail(taskId, "kill"))
-        )
+    const send = (signalName: "SIGTERM" | "SIGKILL") => signalContainer(taskId, container.Id, signalName)
     if (grace > 0 && container.State === "running") {
       // a kill repeated during the grace period (the scheduler re-sends kills) sends no second SIGTERM: many
       // programs read a second one as "exit now"

@@ -36,6 +36,16 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       return Date.now()
     }
     const status = (appId: string) => apps.run(apps.service.app(appId))
+    /** The app's status once its launch delay reached `maxLaunchDelaySeconds` (`backoff.stuck`). */
+    const stuckBackoff = (appId: string, timeoutMs: number) =>
+      eventually(
+        `${appId}'s backoff capped`,
+        async () => {
+          const s = await status(appId)
+          return s.backoff?.stuck === true ? s : undefined
+        },
+        timeoutMs
+      )
     /** Runs `f` on the schedulers' ZooKeeper store (as a scheduler would read and write it). */
     const withStore = <A>(f: (store: AppStore["Service"]) => Effect.Effect<A, unknown>) =>
       Effect.runPromise(
@@ -203,14 +213,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect(resumed.backoff?.consecutiveFailures).toBeGreaterThanOrEqual(beforeRestart)
       expect(resumed.lastTaskFailure?.appId).toBe("/heal/crash")
       // the count goes on from the stored one, the delay grows until the cap
-      const capped = await eventually(
-        "the delay capped",
-        async () => {
-          const s = await status("/heal/crash")
-          return s.backoff?.stuck === true ? s : undefined
-        },
-        40_000
-      )
+      const capped = await stuckBackoff("/heal/crash", 40_000)
       expect(capped.backoff!.consecutiveFailures).toBeGreaterThanOrEqual(6)
       expect(capped.backoff!.delayMs).toBe(2_000)
       // as the HTTP API shows it
@@ -278,14 +281,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
         )
         // the serving instances do not end the backoff (they were launched before the failures): the count
         // grows until the delay is capped, instead of relaunching the third instance at full speed
-        const stuck = await eventually(
-          "the failing instance's backoff capped",
-          async () => {
-            const s = await status("/heal/partial")
-            return s.backoff?.stuck === true ? s : undefined
-          },
-          60_000
-        )
+        const stuck = await stuckBackoff("/heal/partial", 60_000)
         expect(stuck.tasksHealthy).toBe(2)
         expect(stuck.backoff!.consecutiveFailures).toBeGreaterThanOrEqual(6)
         expect(stuck.lastTaskFailure).toMatchObject({ appId: "/heal/partial", state: "TASK_FAILED" })
