@@ -11,7 +11,7 @@ import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningApp
 import { InvalidRequest } from "../../../src/cluster/ClusterError.js"
 import * as Resources from "../../../src/cluster/Resources.js"
 import { eventually, http } from "../../cluster/helpers.js"
-import { app, httpdCmd, portRange, startAppsApi, type TestCluster } from "./cluster.js"
+import { app, httpdCmd, portRange, runningAndDeployed, startAppsApi, type TestCluster } from "./cluster.js"
 
 describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
   "acceptedResourceRoles on a real master with a static reservation for the scheduler's role",
@@ -121,14 +121,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       expect(agent!.used.reserved ?? []).toEqual([])
       // an app of the role that needs the whole reservation still launches
       await apps.run(apps.service.put(web("/roles/whole", { acceptedResourceRoles: ["apps"], cpus: 1, mem: 256 })))
-      await eventually("/roles/whole running, its deployment done", async () => {
-        const tasks = await apps.run(apps.service.tasks("/roles/whole"))
-        // the deployment ends at the tick after the task runs: removing the app before that would conflict with it
-        const deploying = (await apps.run(apps.service.deployments)).some((d) =>
-          d.affectedApps.includes("/roles/whole")
-        )
-        return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" && !deploying ? true : undefined
-      })
+      await runningAndDeployed(apps, "/roles/whole")
       await apps.run(apps.service.remove("/roles/small"))
       await apps.run(apps.service.remove("/roles/whole"))
     }, 90_000)

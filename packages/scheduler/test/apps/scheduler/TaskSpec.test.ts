@@ -14,7 +14,7 @@ import { dockerFixture, requireDocker, requireZooKeeper, zookeeperFixture } from
 import type { RunningAppScheduler } from "../../../src/apps/scheduler/RunningAppScheduler.js"
 import { hostPerl, udpAsk, udpEchoCommand } from "../../cluster/containerizerHarness.js"
 import { eventually, inspect } from "../../cluster/helpers.js"
-import { app, startAppsApi } from "./cluster.js"
+import { app, runningAndDeployed, startAppsApi } from "./cluster.js"
 
 /** Whether a TCP connection to 127.0.0.1:`port` opens. */
 const tcpOpens = (port: number): Promise<boolean> =>
@@ -56,15 +56,7 @@ describe.skipIf(dockerFixture() === null || zookeeperFixture() === null)(
       rmSync(folder, { recursive: true, force: true })
     }, 60_000)
 
-    const running = (appId: string) =>
-      eventually(
-        `${appId} running`,
-        async () => {
-          const tasks = await apps.run(apps.service.tasks(appId))
-          return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" ? tasks[0]! : undefined
-        },
-        45_000
-      )
+    const running = (appId: string) => runningAndDeployed(apps, appId)
 
     const containerOf = async (taskId: string) => {
       const filters = encodeURIComponent(JSON.stringify({ label: [`orchestrator.task-id=${taskId}`] }))

@@ -16,7 +16,7 @@ import {
   createAppScheduler,
   type RunningAppScheduler
 } from "../../../src/apps/scheduler/RunningAppScheduler.js"
-import { removeContainersOf, uniqueId } from "../../cluster/helpers.js"
+import { eventually, removeContainersOf, uniqueId } from "../../cluster/helpers.js"
 
 export interface TestCluster {
   readonly master: RunningMaster
@@ -225,3 +225,18 @@ export const webTask = (id: string, state: AppTask["state"] = "TASK_RUNNING"): A
   ready: true,
   healthCheckResults: []
 })
+
+/**
+ * The app's only task, once it runs and the deployment that started it has ended: a deployment ends at the tick
+ * after its task runs, and a change made before that (scale, remove) conflicts with it (409).
+ */
+export const runningAndDeployed = (apps: RunningAppScheduler, appId: string, timeoutMs = 45_000): Promise<AppTask> =>
+  eventually(
+    `${appId} running, its deployment ended`,
+    async () => {
+      const tasks = await apps.run(apps.service.tasks(appId))
+      const deploying = (await apps.run(apps.service.deployments)).some((d) => d.affectedApps.includes(appId))
+      return tasks.length === 1 && tasks[0]!.state === "TASK_RUNNING" && !deploying ? tasks[0]! : undefined
+    },
+    timeoutMs
+  )
